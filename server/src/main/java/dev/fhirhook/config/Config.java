@@ -1,0 +1,33 @@
+package dev.fhirhook.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole, validated server configuration. Immutable; built once by {@link ConfigLoader}.
+ *
+ * @param baseUrl public base URL ending in {@code /} when configured; otherwise derived from the bound port
+ * @param maxJsonBytes largest JSON request body accepted
+ * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
+ */
+public record Config(
+        String host,
+        int port,
+        Optional<String> baseUrl,
+        Path dataDir,
+        Database database,
+        Admin admin,
+        long maxJsonBytes,
+        List<String> trustedProxies) {
+
+    /** External PostgreSQL when {@code url} is present, otherwise the embedded one under the data dir. */
+    public record Database(Optional<String> url, String user, String password, int poolSize) {
+        public boolean embedded() { return url.isEmpty(); }
+    }
+
+    /** Credentials of the bootstrap super-admin ClientApplication, when configured rather than generated. */
+    public record Admin(Optional<String> clientId, Optional<String> clientSecret) {}
+
+    public Path postgresDir() { return dataDir.resolve("postgres"); }
+}

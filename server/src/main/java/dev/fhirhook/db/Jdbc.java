@@ -1,0 +1,127 @@
+package dev.fhirhook.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * A thin layer over JDBC: parameter binding, row mapping and transactions, with SQLExceptions turned
+ * into {@link DataAccessException}. Statements run on the connection of the current transaction when
+ * there is one ({@link #inTransaction}), otherwise on a pooled connection in auto-commit.
+ * Thread-safe; a transaction belongs to the thread that opened it.
+ */
+public final class Jdbc {
+    @FunctionalInterface
+    public interface RowMapper<T> { T map(ResultSet rs) throws SQLException; }
+
+    @FunctionalInterface
+    public interface Work<T> { T run(Jdbc tx); }
+
+    private final DataSource dataSource;
+    private final Connection connection; // non-null inside a transaction
+
+    public Jdbc(DataSource dataSource) {
+        this(dataSource, null);
+    }
+
+    private Jdbc(DataSource dataSource, Connection connection) {
+        this.dataSource = dataSource;
+        this.connection = connection;
+    }
+
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        return withConnection(sql, c -> {
+            try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+                var out = new ArrayList<T>();
+                while (rs.next()) out.add(mapper.map(rs));
+                return out;
+            }
+        });
+    }
+
+    public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... params) {
+        var rows = query(sql, mapper, params);
+        if (rows.size() > 1) throw new IllegalStateException("expected at most one row from: " + sql);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
+    }
+
+    public int update(String sql, Object... params) {
+        return withConnection(sql, c -> {
+            try (PreparedStatement ps = prepare(c, sql, params)) {
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Runs {@code work} in one transaction, committed when it returns and rolled back when it throws. */
+    public <T> T inTransaction(Work<T> work) {
+        if (connection != null) return work.run(this);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(new Jdbc(dataSource, c));
+                c.commit();
+                return result;
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            } catch (SQLException e) {
+                rollbackQuietly(c, e);
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new DataAccessException("transaction failed", e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private interface ConnectionWork<T> { T run(Connection c) throws SQLException; }
+
+    private <T> T withConnection(String sql, ConnectionWork<T> work) {
+        try {
+            if (connection != null) return work.run(connection);
+            try (Connection c = dataSource.getConnection()) {
+                return work.run(c);
+            }
+        } catch (SQLException e) {
+            throw new DataAccessException("statement failed [" + firstLine(sql) + "]", e);
+        }
+    }
+
+    private static String firstLine(String sql) {
+        String s = sql.strip();
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl) + " ...";
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object[] params) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            switch (p) {
+                case Instant instant -> ps.setTimestamp(i + 1, Timestamp.from(instant));
+                case UUID uuid -> ps.setObject(i + 1, uuid);
+                case null -> ps.setObject(i + 1, null);
+                default -> ps.setObject(i + 1, p);
+            }
+        }
+        return ps;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.fhirhook.fhir;
+
+import dev.fhirhook.api.ApiResponse;
+import java.time.Clock;
+
+/**
+ * The CapabilityStatement at {@code /fhir/R4/metadata}. It lists only what this server really does, so a
+ * client can trust it; later features add their interactions here. Built once: it does not change while
+ * the server runs.
+ */
+public final class Metadata {
+    private final byte[] body;
+
+    public Metadata(ResourceTypes types, String version, Clock clock) {
+        var cs = FhirJson.mapper().createObjectNode();
+        cs.put("resourceType", "CapabilityStatement");
+        cs.put("status", "active");
+        cs.put("date", Instants.format(clock.instant()));
+        cs.put("publisher", "fhirhook");
+        cs.put("kind", "instance");
+        cs.putObject("software").put("name", "fhirhook").put("version", version);
+        cs.putObject("implementation").put("description", "fhirhook FHIR R4 server");
+        cs.put("fhirVersion", "4.0.1");
+        cs.putArray("format").add("json");
+        cs.putArray("patchFormat").add("application/json-patch+json");
+        var rest = cs.putArray("rest").addObject();
+        rest.put("mode", "server");
+        var security = rest.putObject("security");
+        security.putArray("service").addObject().putArray("coding").addObject()
+                .put("system", "http://terminology.hl7.org/CodeSystem/restful-security-service")
+                .put("code", "Basic");
+        security.put("description", "HTTP Basic with a ClientApplication id and secret.");
+        var resources = rest.putArray("resource");
+        for (String type : types.all()) {
+            var r = resources.addObject();
+            r.put("type", type);
+            var interactions = r.putArray("interaction");
+            for (String code : new String[] {"read", "vread", "update", "patch", "delete", "history-instance",
+                    "history-type", "create"}) {
+                interactions.addObject().put("code", code);
+            }
+            r.put("versioning", "versioned-update");
+            r.put("readHistory", true);
+            r.put("updateCreate", true);
+            r.put("conditionalCreate", false);
+            r.put("conditionalUpdate", false);
+            r.put("conditionalDelete", "not-supported");
+        }
+        this.body = FhirJson.bytes(cs);
+    }
+
+    public ApiResponse response() {
+        return ApiResponse.json(200, ApiResponse.FHIR_JSON, body);
+    }
+}

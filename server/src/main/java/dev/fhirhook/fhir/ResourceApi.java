@@ -1,0 +1,196 @@
+package dev.fhirhook.fhir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.api.ApiException;
+import dev.fhirhook.api.ApiRequest;
+import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.Outcomes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The FHIR REST interactions on single resources and their history: create, read, vread, update
+ * (update-as-create too), JSON Patch, delete, instance and type history. Input is validated here
+ * before anything reaches the store; every failure is an {@link ApiException}. Thread-safe.
+ */
+public final class ResourceApi {
+    public static final int DEFAULT_HISTORY_COUNT = 100;
+    public static final int MAX_HISTORY_COUNT = 1000;
+    private static final Set<String> JSON_TYPES = Set.of("application/fhir+json", "application/json");
+    private static final Set<String> PATCH_TYPES = Set.of("application/json-patch+json", "application/json");
+
+    private final ResourceStore store;
+    private final ResourceTypes types;
+
+    public ResourceApi(ResourceStore store, ResourceTypes types) {
+        this.store = store;
+        this.types = types;
+    }
+
+    public ApiResponse create(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        ObjectNode resource = resourceBody(request, type);
+        var created = store.create(scope, resource);
+        return written(request, created, 201).withHeader("Location", versionUrl(request, created));
+    }
+
+    public ApiResponse read(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        String id = requireId(request);
+        return resourceResponse(200, store.read(scope, type, id));
+    }
+
+    public ApiResponse vread(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        String id = requireId(request);
+        return resourceResponse(200, store.readVersion(scope, type, id, request.pathParam("vid")));
+    }
+
+    public ApiResponse update(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        String id = requireId(request);
+        ObjectNode resource = resourceBody(request, type);
+        JsonNode bodyId = resource.get("id");
+        if (bodyId == null) throw ApiException.badRequest("fhir.missing-id", "Missing id").at("id");
+        if (!bodyId.isTextual() || !bodyId.asText().equals(id)) {
+            throw ApiException.badRequest("fhir.incorrect-id", "Incorrect ID").at("id");
+        }
+        var written = store.update(scope, resource, ifMatch(request), "PUT");
+        var response = written(request, written.resource(), written.created() ? 201 : 200);
+        return written.created() ? response.withHeader("Location", versionUrl(request, written.resource())) : response;
+    }
+
+    public ApiResponse patch(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        String id = requireId(request);
+        if (!PATCH_TYPES.contains(request.mediaType())) throw ApiException.unsupportedMediaType();
+        JsonNode patch = FhirJson.parse(request.body());
+        var current = store.read(scope, type, id);
+        JsonNode patched = JsonPatch.apply(current.json(), patch);
+        if (!(patched instanceof ObjectNode resource)) {
+            throw ApiException.badRequest("fhir.invalid-patch", "Invalid JSON Patch: the result is not a resource");
+        }
+        if (!type.equals(resource.path("resourceType").asText(null))) {
+            throw ApiException.badRequest("fhir.incorrect-type", "Incorrect resource type").at("resourceType");
+        }
+        if (!id.equals(resource.path("id").asText(null))) {
+            throw ApiException.badRequest("fhir.incorrect-id", "Incorrect ID").at("id");
+        }
+        ResourceValidation.check(resource);
+        // A patch is relative to the version it was computed on, so it is always conditional on that one.
+        String expected = ifMatch(request).orElse(current.versionId().toString());
+        var written = store.update(scope, resource, Optional.of(expected), "PATCH");
+        return written(request, written.resource(), 200);
+    }
+
+    public ApiResponse delete(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        String id = requireId(request);
+        store.delete(scope, type, id, ifMatch(request));
+        return outcome(200, Outcomes.allOk(request.ids()));
+    }
+
+    public ApiResponse instanceHistory(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        String id = requireId(request);
+        var paging = HistoryPaging.of(request);
+        var page = store.instanceHistory(scope, type, id, paging.count(), paging.offset(), paging.since());
+        return HistoryBundle.render(request, page, paging);
+    }
+
+    public ApiResponse typeHistory(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        var paging = HistoryPaging.of(request);
+        var page = store.typeHistory(scope, type, paging.count(), paging.offset(), paging.since());
+        return HistoryBundle.render(request, page, paging);
+    }
+
+    // --- request parts ----------------------------------------------------------------------------
+
+    private String requireType(ApiRequest request) {
+        String type = request.pathParam("type");
+        if (!types.known(type)) {
+            throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type").at(type.length() > 64 ? type.substring(0, 64) : type);
+        }
+        return type;
+    }
+
+    private static String requireId(ApiRequest request) {
+        String id = request.pathParam("id");
+        ResourceStore.requireValidId(id);
+        return id;
+    }
+
+    private ObjectNode resourceBody(ApiRequest request, String type) {
+        String mediaType = request.mediaType();
+        if (!JSON_TYPES.contains(mediaType) && !mediaType.endsWith("+json")) throw ApiException.unsupportedMediaType();
+        JsonNode body = FhirJson.parse(request.body());
+        if (!(body instanceof ObjectNode resource)) {
+            throw ApiException.badRequest("fhir.not-a-resource", "Content could not be parsed: expected a JSON object");
+        }
+        JsonNode resourceType = resource.get("resourceType");
+        if (resourceType == null) throw ApiException.badRequest("fhir.missing-type", "Missing resourceType").at("resourceType");
+        if (!resourceType.isTextual() || !types.known(resourceType.asText())) {
+            throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type").at("resourceType");
+        }
+        if (!type.equals(resourceType.asText())) {
+            throw ApiException.badRequest("fhir.incorrect-type", "Incorrect resource type").at("resourceType");
+        }
+        ResourceValidation.check(resource);
+        return resource;
+    }
+
+    /** The version named by {@code If-Match}: {@code W/"<v>"}, {@code "<v>"} or a bare {@code <v>}. */
+    static Optional<String> ifMatch(ApiRequest request) {
+        return request.header("if-match").map(value -> {
+            String v = value.strip();
+            if (v.startsWith("W/")) v = v.substring(2);
+            if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) v = v.substring(1, v.length() - 1);
+            if (v.isEmpty() || v.length() > 64) {
+                throw ApiException.badRequest("fhir.invalid-if-match", "Invalid If-Match header").at("If-Match");
+            }
+            return v;
+        });
+    }
+
+    // --- responses --------------------------------------------------------------------------------
+
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    static String httpDate(Instant instant) {
+        return HTTP_DATE.format(instant);
+    }
+
+    static ApiResponse resourceResponse(int status, StoredResource resource) {
+        return ApiResponse.json(status, ApiResponse.FHIR_JSON, resource.content().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .withHeader("ETag", resource.etag())
+                .withHeader("Last-Modified", httpDate(resource.lastUpdated()));
+    }
+
+    private static ApiResponse outcome(int status, ObjectNode outcome) {
+        return ApiResponse.json(status, ApiResponse.FHIR_JSON, FhirJson.bytes(outcome));
+    }
+
+    /** Honours {@code Prefer: return=minimal | representation | OperationOutcome}. */
+    private static ApiResponse written(ApiRequest request, StoredResource resource, int status) {
+        String prefer = request.header("prefer").orElse("");
+        ApiResponse response;
+        if (prefer.contains("return=minimal")) {
+            response = ApiResponse.empty(status);
+        } else if (prefer.contains("return=OperationOutcome")) {
+            response = outcome(status, status == 201 ? Outcomes.created(request.ids()) : Outcomes.allOk(request.ids()));
+        } else {
+            return resourceResponse(status, resource);
+        }
+        return response.withHeader("ETag", resource.etag())
+                .withHeader("Last-Modified", httpDate(resource.lastUpdated()));
+    }
+
+    static String versionUrl(ApiRequest request, StoredResource resource) {
+        return request.baseUrl() + "fhir/R4/" + resource.type() + "/" + resource.id() + "/_history/" + resource.versionId();
+    }
+}

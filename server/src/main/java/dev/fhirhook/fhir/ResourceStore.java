@@ -1,0 +1,312 @@
+package dev.fhirhook.fhir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.api.ApiException;
+import dev.fhirhook.db.DataAccessException;
+import dev.fhirhook.db.Jdbc;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The FHIR resource store on PostgreSQL: versioned writes, reads and history, always inside a {@link Scope}.
+ * A resource outside the scope's project behaves exactly like one that does not exist (404), so ids never
+ * leak across projects. Every write is one transaction that updates the current row and appends a version.
+ * Thread-safe.
+ */
+public final class ResourceStore {
+    public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    private static final String COLUMNS = "resource_type, id, project_id, version_id, last_updated, deleted, content";
+    private static final String HISTORY_COLUMNS =
+            "resource_type, id, project_id, version_id, last_updated, deleted, request_method, content";
+
+    private final Jdbc jdbc;
+    private final Clock clock;
+
+    public ResourceStore(Jdbc jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** The result of an update: the version now current and whether it created the resource. */
+    public record Written(StoredResource resource, boolean created) {}
+
+    /** One page of history, newest first. */
+    public record HistoryPage(List<StoredResource> versions, Optional<Long> total) {}
+
+    public static void requireValidId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw ApiException.badRequest("fhir.invalid-id",
+                    "Invalid id: must be 1-64 characters of A-Z, a-z, 0-9, '-' and '.'");
+        }
+    }
+
+    /** Creates a resource with a new server-assigned id. {@code resource} must already be validated. */
+    public StoredResource create(Scope scope, ObjectNode resource) {
+        String type = resource.get("resourceType").asText();
+        String id = UUID.randomUUID().toString();
+        return jdbc.inTransaction(tx -> {
+            var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
+            insertCurrent(tx, version);
+            appendHistory(tx, version);
+            return version;
+        });
+    }
+
+    /** Reads the current version; 404 when absent or outside the scope, 410 when deleted. */
+    public StoredResource read(Scope scope, String type, String id) {
+        var current = findCurrent(jdbc, scope, type, id, false).orElseThrow(ApiException::notFound);
+        if (current.deleted()) throw ApiException.gone();
+        return current;
+    }
+
+    public StoredResource readVersion(Scope scope, String type, String id, String versionId) {
+        UUID vid = parseVersionId(versionId).orElseThrow(ApiException::notFound);
+        var where = new Where(scope, "resource_type = ? and id = ? and version_id = ?", type, id, vid);
+        var version = jdbc.queryOne("select " + HISTORY_COLUMNS + " from resource_history" + where.sql(),
+                ResourceStore::historyRow, where.args()).orElseThrow(ApiException::notFound);
+        if (version.deleted()) throw ApiException.gone();
+        return version;
+    }
+
+    /**
+     * Writes a new version of {@code type/id}, creating it when absent (update-as-create with a client id).
+     *
+     * @param ifMatch the version the client last saw ({@code If-Match}), if it sent one
+     * @param method {@code PUT} or {@code PATCH}, recorded in history
+     */
+    public Written update(Scope scope, ObjectNode resource, Optional<String> ifMatch, String method) {
+        String type = resource.get("resourceType").asText();
+        String id = resource.get("id").asText();
+        requireValidId(id);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return jdbc.inTransaction(tx -> {
+                    var existing = findCurrent(tx, Scope.system(scope.projectId()), type, id, true);
+                    if (existing.isPresent() && !scope.superAdmin()
+                            && !existing.get().projectId().equals(scope.projectId())) {
+                        throw ApiException.notFound();
+                    }
+                    if (ifMatch.isPresent() && (existing.isEmpty() || existing.get().deleted()
+                            || !ifMatch.get().equals(existing.get().versionId().toString()))) {
+                        throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
+                    }
+                    if (existing.isEmpty()) {
+                        var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
+                        insertCurrent(tx, version);
+                        appendHistory(tx, version);
+                        return new Written(version, true);
+                    }
+                    var old = existing.get();
+                    if (!old.deleted() && sameContent(old.json(), resource)) return new Written(old, false);
+                    var version = newVersion(scope, type, id, resource, old.projectId(), method);
+                    tx.update("""
+                            update resource set version_id = ?, last_updated = ?, deleted = false, content = ?
+                             where resource_type = ? and id = ?
+                            """, version.versionId(), version.lastUpdated(), version.content(), type, id);
+                    appendHistory(tx, version);
+                    return new Written(version, old.deleted());
+                });
+            } catch (DataAccessException e) {
+                // Two clients created the same new id at once: the loser retries as an update.
+                if (!"23505".equals(e.sqlState()) || attempt >= 2) throw e;
+            }
+        }
+    }
+
+    /** Marks the resource deleted, keeping its history. 404 when absent, 410 when already deleted. */
+    public void delete(Scope scope, String type, String id, Optional<String> ifMatch) {
+        jdbc.inTransaction(tx -> {
+            var current = findCurrent(tx, scope, type, id, true).orElseThrow(ApiException::notFound);
+            if (current.deleted()) throw ApiException.gone();
+            if (ifMatch.isPresent() && !ifMatch.get().equals(current.versionId().toString())) {
+                throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
+            }
+            var version = new StoredResource(type, id, current.projectId(), UUID.randomUUID(), now(), true,
+                    "DELETE", current.content());
+            tx.update("""
+                    update resource set version_id = ?, last_updated = ?, deleted = true
+                     where resource_type = ? and id = ?
+                    """, version.versionId(), version.lastUpdated(), type, id);
+            appendHistory(tx, version);
+            return null;
+        });
+    }
+
+    /** History of one resource, deleted versions included; 404 when it never existed in scope. */
+    public HistoryPage instanceHistory(Scope scope, String type, String id, int count, int offset, Optional<Instant> since) {
+        findCurrent(jdbc, scope, type, id, false).orElseThrow(ApiException::notFound);
+        var where = new Where(scope, "resource_type = ? and id = ?", type, id);
+        since.ifPresent(s -> where.and("last_updated >= ?", s));
+        var versions = jdbc.query("select " + HISTORY_COLUMNS + " from resource_history" + where.sql()
+                        + " order by seq desc limit ? offset ?",
+                ResourceStore::historyRow, where.argsAnd(count, offset));
+        long total = jdbc.queryOne("select count(*) from resource_history" + where.sql(), rs -> rs.getLong(1),
+                where.args()).orElse(0L);
+        return new HistoryPage(versions, Optional.of(total));
+    }
+
+    /** History of every resource of a type in scope, newest first. */
+    public HistoryPage typeHistory(Scope scope, String type, int count, int offset, Optional<Instant> since) {
+        var where = new Where(scope, "resource_type = ?", type);
+        since.ifPresent(s -> where.and("last_updated >= ?", s));
+        var versions = jdbc.query("select " + HISTORY_COLUMNS + " from resource_history" + where.sql()
+                + " order by seq desc limit ? offset ?", ResourceStore::historyRow, where.argsAnd(count, offset));
+        return new HistoryPage(versions, Optional.empty());
+    }
+
+    /** Reads the current row, deleted or not, across all projects; for the server's own look-ups. */
+    public Optional<StoredResource> findAnyProject(String type, String id) {
+        if (!ID.matcher(id).matches()) return Optional.empty();
+        return jdbc.queryOne("select " + COLUMNS + " from resource where resource_type = ? and id = ?",
+                ResourceStore::currentRow, type, id).filter(r -> !r.deleted());
+    }
+
+    /** The live ProjectMembership whose {@code user} is the given reference, across all projects. */
+    public Optional<StoredResource> findMembershipByUser(String userReference) {
+        return jdbc.query("select " + COLUMNS + """
+                         from resource
+                        where resource_type = 'ProjectMembership' and not deleted
+                          and (content::jsonb) -> 'user' ->> 'reference' = ?
+                        order by last_updated
+                        limit 1
+                        """, ResourceStore::currentRow, userReference).stream().findFirst();
+    }
+
+    /** The project marked {@code superAdmin}, which bootstrap creates on an empty database. */
+    public Optional<StoredResource> findSuperAdminProject() {
+        return jdbc.query("select " + COLUMNS + """
+                         from resource
+                        where resource_type = 'Project' and not deleted
+                          and (content::jsonb) ->> 'superAdmin' = 'true'
+                        order by last_updated
+                        limit 1
+                        """, ResourceStore::currentRow).stream().findFirst();
+    }
+
+    // --- internals ---------------------------------------------------------------------------------
+
+    private Optional<StoredResource> findCurrent(Jdbc db, Scope scope, String type, String id, boolean forUpdate) {
+        if (!ID.matcher(id).matches()) return Optional.empty();
+        var where = new Where(scope, "resource_type = ? and id = ?", type, id);
+        return db.queryOne("select " + COLUMNS + " from resource" + where.sql() + (forUpdate ? " for update" : ""),
+                ResourceStore::currentRow, where.args());
+    }
+
+    /** A WHERE clause and its arguments, always limited to the scope's project unless it spans all. */
+    private static final class Where {
+        private final StringBuilder sql = new StringBuilder(" where ");
+        private final List<Object> args = new java.util.ArrayList<>();
+
+        Where(Scope scope, String condition, Object... values) {
+            sql.append(condition);
+            args.addAll(List.of(values));
+            if (!scope.superAdmin()) and("project_id = ?", scope.projectId());
+        }
+
+        void and(String condition, Object value) {
+            sql.append(" and ").append(condition);
+            args.add(value);
+        }
+
+        String sql() { return sql.toString(); }
+
+        Object[] args() { return args.toArray(); }
+
+        Object[] argsAnd(Object... more) {
+            var all = new java.util.ArrayList<>(args);
+            all.addAll(List.of(more));
+            return all.toArray();
+        }
+    }
+
+    private String projectFor(Scope scope, String type, String id, ObjectNode resource) {
+        if ("Project".equals(type)) return id; // a Project belongs to itself, as in Medplum
+        if (scope.superAdmin()) {
+            JsonNode requested = resource.path("meta").path("project");
+            if (requested.isTextual() && ID.matcher(requested.asText()).matches()) return requested.asText();
+        }
+        return scope.projectId();
+    }
+
+    private StoredResource newVersion(Scope scope, String type, String id, ObjectNode input, String projectId, String method) {
+        UUID versionId = UUID.randomUUID();
+        Instant now = now();
+        var out = FhirJson.mapper().createObjectNode();
+        out.put("resourceType", type);
+        out.put("id", id);
+        var meta = out.putObject("meta");
+        if (input.get("meta") instanceof ObjectNode given) {
+            given.properties().forEach(e -> {
+                switch (e.getKey()) {
+                    case "versionId", "lastUpdated", "project", "author" -> { }
+                    default -> meta.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        meta.put("versionId", versionId.toString());
+        meta.put("lastUpdated", Instants.format(now));
+        meta.put("project", projectId);
+        meta.putObject("author").put("reference", scope.author());
+        input.properties().forEach(e -> {
+            switch (e.getKey()) {
+                case "resourceType", "id", "meta" -> { }
+                default -> out.set(e.getKey(), e.getValue());
+            }
+        });
+        return new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out));
+    }
+
+    /** Equal apart from the server-managed parts of meta, so an unchanged PUT writes no new version. */
+    private static boolean sameContent(ObjectNode stored, ObjectNode incoming) {
+        return withoutServerMeta(stored).equals(withoutServerMeta(incoming));
+    }
+
+    private static ObjectNode withoutServerMeta(ObjectNode resource) {
+        var copy = resource.deepCopy();
+        if (copy.get("meta") instanceof ObjectNode meta) {
+            meta.remove(List.of("versionId", "lastUpdated", "project", "author"));
+            if (meta.isEmpty()) copy.remove("meta");
+        }
+        return copy;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static void insertCurrent(Jdbc tx, StoredResource r) {
+        tx.update("insert into resource (" + COLUMNS + ") values (?, ?, ?, ?, ?, false, ?)",
+                r.type(), r.id(), r.projectId(), r.versionId(), r.lastUpdated(), r.content());
+    }
+
+    private static void appendHistory(Jdbc tx, StoredResource r) {
+        tx.update("insert into resource_history (" + HISTORY_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?)",
+                r.type(), r.id(), r.projectId(), r.versionId(), r.lastUpdated(), r.deleted(), r.method(), r.content());
+    }
+
+    private static Optional<UUID> parseVersionId(String text) {
+        try {
+            return Optional.of(UUID.fromString(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static StoredResource currentRow(ResultSet rs) throws SQLException {
+        return new StoredResource(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, UUID.class),
+                rs.getTimestamp(5).toInstant(), rs.getBoolean(6), null, rs.getString(7));
+    }
+
+    private static StoredResource historyRow(ResultSet rs) throws SQLException {
+        return new StoredResource(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, UUID.class),
+                rs.getTimestamp(5).toInstant(), rs.getBoolean(6), rs.getString(7), rs.getString(8));
+    }
+}

@@ -1,0 +1,45 @@
+package dev.fhirhook.http;
+
+import dev.fhirhook.api.ApiException;
+import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.Outcomes;
+import dev.fhirhook.api.RequestIds;
+import dev.fhirhook.db.DataAccessException;
+import dev.fhirhook.fhir.FhirJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place a failure becomes a response: an {@link ApiException} is rendered as its OperationOutcome,
+ * a lost database as 503, anything else as 500 with the request id and no internals (logged in full).
+ */
+final class ErrorRenderer {
+    private static final Logger log = LoggerFactory.getLogger(ErrorRenderer.class);
+
+    private final String baseUrl;
+
+    ErrorRenderer(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    ApiResponse render(Throwable failure, RequestIds ids, String method, String path, String authorization) {
+        ApiException api = switch (failure) {
+            case ApiException e -> e;
+            case DataAccessException e when e.unavailable() -> {
+                log.warn("request {} {} {}: database unavailable: {}", ids.requestId(), method, path, e.getMessage());
+                yield ApiException.unavailable("db.unavailable", "Service unavailable: the database cannot be reached");
+            }
+            default -> {
+                log.error("request {} {} {} failed", ids.requestId(), method, path, failure);
+                yield ApiException.internal();
+            }
+        };
+        var response = ApiResponse.json(api.status(), ApiResponse.FHIR_JSON, FhirJson.bytes(Outcomes.of(api, ids)));
+        if (api.status() == 401) {
+            String scheme = authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6) ? "Bearer" : "Basic";
+            response.withHeader("WWW-Authenticate", scheme + " realm=\"" + baseUrl + "\"");
+        }
+        if (api.status() == 503) response.withHeader("Retry-After", "5");
+        return response;
+    }
+}

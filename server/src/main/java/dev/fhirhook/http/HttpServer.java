@@ -1,0 +1,235 @@
+package dev.fhirhook.http;
+
+import dev.fhirhook.api.ApiException;
+import dev.fhirhook.api.ApiRequest;
+import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.Outcomes;
+import dev.fhirhook.api.RequestIds;
+import dev.fhirhook.auth.BasicAuthenticator;
+import dev.fhirhook.fhir.FhirJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The Jetty adapter: the only class that sees Jetty's request and response. It turns each request into an
+ * {@link ApiRequest} (ids, client address, query, the body bounded by the size limit), authenticates when
+ * the route needs it, runs the route on a virtual thread and writes the response with the standard headers.
+ */
+public final class HttpServer implements AutoCloseable {
+    /** Settings of the HTTP layer. */
+    /** @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/} */
+    public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
+            List<String> trustedProxies) {}
+
+    static final int MAX_QUERY_PARAMS = 1000;
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final String baseUrl;
+
+    public HttpServer(Settings settings, List<Route> routes, BasicAuthenticator authenticator) {
+        var threads = new QueuedThreadPool(200, 8);
+        threads.setName("http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(threads);
+        var http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setSendDateHeader(true);
+        http.setRequestHeaderSize(16 * 1024);
+        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        server.addConnector(connector);
+        try {
+            connector.open(); // bind now, so that the base URL can name the real port
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
+                    + e.getMessage(), e);
+        }
+        baseUrl = settings.baseUrl().orElse("http://localhost:" + connector.getLocalPort() + "/");
+        server.setHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator));
+        server.setErrorHandler(new OutcomeErrorHandler(baseUrl));
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public void start() throws Exception {
+        server.start();
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    private static final class Dispatch extends Handler.Abstract {
+        private final Settings settings;
+        private final String baseUrl;
+        private final Router router;
+        private final BasicAuthenticator authenticator;
+        private final ErrorRenderer errors;
+        private final RequestIdentity identity;
+
+        Dispatch(Settings settings, String baseUrl, Router router, BasicAuthenticator authenticator) {
+            this.settings = settings;
+            this.baseUrl = baseUrl;
+            this.router = router;
+            this.authenticator = authenticator;
+            this.errors = new ErrorRenderer(baseUrl);
+            this.identity = new RequestIdentity(settings.trustedProxies());
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            var headers = headers(request);
+            RequestIds ids = identity.ids(headers);
+            String method = request.getMethod();
+            String path = Request.getPathInContext(request);
+            ApiResponse result;
+            try {
+                result = dispatch(request, headers, ids, method, path);
+            } catch (Throwable failure) {
+                var auth = headers.get("authorization");
+                result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst());
+            }
+            write(response, callback, result, ids);
+            return true;
+        }
+
+        private ApiResponse dispatch(Request request, Map<String, List<String>> headers, RequestIds ids,
+                String method, String path) throws IOException {
+            var match = router.match(method, path);
+            String peer = Request.getRemoteAddr(request);
+            var query = query(request.getHttpURI().getQuery());
+            byte[] body = body(request);
+            var apiRequest = new ApiRequest(method, path, match.params(), query, headers, body, ids,
+                    identity.clientIp(peer, headers), baseUrl);
+            return switch (match.route().action()) {
+                case Route.Open open -> open.handle(apiRequest);
+                case Route.Authenticated authenticated -> {
+                    var principal = authenticator.authenticate(apiRequest.header("authorization").orElse(null));
+                    yield authenticated.handle(apiRequest, principal);
+                }
+            };
+        }
+
+        private byte[] body(Request request) throws IOException {
+            long declared = request.getLength();
+            if (declared > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+            if (declared == 0) return new byte[0];
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
+                if (bytes.length > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+                return bytes;
+            }
+        }
+
+        private static Map<String, List<String>> headers(Request request) {
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            for (HttpField field : request.getHeaders()) {
+                headers.computeIfAbsent(field.getName().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                        .add(field.getValue());
+            }
+            return headers;
+        }
+
+        static Map<String, List<String>> query(String raw) {
+            if (raw == null || raw.isEmpty()) return Map.of();
+            Map<String, List<String>> params = new LinkedHashMap<>();
+            int count = 0;
+            for (String pair : raw.split("&")) {
+                if (pair.isEmpty()) continue;
+                if (++count > MAX_QUERY_PARAMS) {
+                    throw ApiException.badRequest("http.too-many-parameters",
+                            "Too many query parameters (at most " + MAX_QUERY_PARAMS + ")");
+                }
+                int eq = pair.indexOf('=');
+                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            }
+            params.replaceAll((k, v) -> Collections.unmodifiableList(v));
+            return Collections.unmodifiableMap(params);
+        }
+
+        private static String decode(String s) {
+            try {
+                return URLDecoder.decode(s, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("http.invalid-query", "Invalid query string: bad percent-encoding");
+            }
+        }
+
+        private void write(Response response, Callback callback, ApiResponse result, RequestIds ids) {
+            response.setStatus(result.status());
+            var out = response.getHeaders();
+            StandardHeaders.apply(out, baseUrl.startsWith("https:"));
+            out.put("X-Request-Id", ids.requestId());
+            out.put("X-Trace-Id", ids.traceId());
+            if (result.contentType() != null) out.put(HttpHeader.CONTENT_TYPE, result.contentType());
+            result.headers().forEach(out::put);
+            response.write(true, ByteBuffer.wrap(result.body()), callback);
+        }
+    }
+
+    /** Errors Jetty raises itself (malformed request line, headers too large, ...) as OperationOutcomes too. */
+    private static final class OutcomeErrorHandler extends ErrorHandler {
+        private final String baseUrl;
+
+        OutcomeErrorHandler(String baseUrl) {
+            this.baseUrl = baseUrl;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = response.getStatus() >= 400 ? response.getStatus() : 400;
+            var text = switch (status) {
+                case 413 -> "Request body too large";
+                case 414 -> "Request URI too long";
+                case 431 -> "Request headers too large";
+                case 415 -> "Unsupported media type";
+                default -> status >= 500 ? "Internal server error" : "Bad request";
+            };
+            var e = status == 413 ? ApiException.tooLarge(text) : status >= 500 ? ApiException.internal()
+                    : ApiException.badRequest("http.bad-request", text);
+            var ids = new RequestIds(java.util.UUID.randomUUID().toString(), java.util.UUID.randomUUID().toString());
+            var outcome = Outcomes.of(e, ids);
+            response.setStatus(status);
+            StandardHeaders.apply(response.getHeaders(), baseUrl.startsWith("https:"));
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiResponse.FHIR_JSON);
+            response.write(true, ByteBuffer.wrap(FhirJson.bytes(outcome)), callback);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.fhirhook.http;
+
+import dev.fhirhook.api.ApiRequest;
+import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.auth.Principal;
+import java.util.List;
+
+/**
+ * One entry of the route table: a method, a path template such as {@code /fhir/R4/{type}/{id}} and what
+ * to run. Literal segments are compared exactly; {@code {name}} segments capture one segment.
+ */
+record Route(String method, List<String> segments, Action action) {
+
+    /** What a route runs; open routes need no credentials. */
+    sealed interface Action {}
+
+    @FunctionalInterface
+    non-sealed interface Open extends Action {
+        ApiResponse handle(ApiRequest request);
+    }
+
+    @FunctionalInterface
+    non-sealed interface Authenticated extends Action {
+        ApiResponse handle(ApiRequest request, Principal principal);
+    }
+
+    static Route of(String method, String template, Action action) {
+        return new Route(method, Router.split(template), action);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.fhirhook.http;
+
+import dev.fhirhook.api.ApiException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The route table: finds the route for a method and path. Routes are tried in the order given, so list
+ * literal paths before templates that would also match them. Immutable and thread-safe.
+ */
+final class Router {
+    record Match(Route route, Map<String, String> params) {}
+
+    private final List<Route> routes;
+
+    Router(List<Route> routes) {
+        this.routes = List.copyOf(routes);
+    }
+
+    /** The matching route; 405 when the path exists for other methods, 404 when it does not exist. */
+    Match match(String method, String path) {
+        List<String> segments = split(path);
+        boolean pathExists = false;
+        for (Route route : routes) {
+            Optional<Map<String, String>> params = bind(route.segments(), segments);
+            if (params.isEmpty()) continue;
+            if (route.method().equals(method)) return new Match(route, params.get());
+            pathExists = true;
+        }
+        if (pathExists) throw ApiException.methodNotAllowed("Method not allowed");
+        throw ApiException.notFound("http.no-route", "Not found");
+    }
+
+    private static Optional<Map<String, String>> bind(List<String> template, List<String> path) {
+        if (template.size() != path.size()) return Optional.empty();
+        Map<String, String> params = new LinkedHashMap<>();
+        for (int i = 0; i < template.size(); i++) {
+            String t = template.get(i);
+            if (t.startsWith("{") && t.endsWith("}")) {
+                if (path.get(i).isEmpty()) return Optional.empty();
+                params.put(t.substring(1, t.length() - 1), path.get(i));
+            } else if (!t.equals(path.get(i))) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(params);
+    }
+
+    static List<String> split(String path) {
+        var out = new ArrayList<String>();
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        if (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+        if (p.isEmpty()) return out;
+        for (String s : p.split("/", -1)) out.add(s);
+        return out;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.fhirhook.http;
+
+import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.auth.Principal;
+import dev.fhirhook.fhir.Metadata;
+import dev.fhirhook.fhir.ResourceApi;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** The whole route table of the server, in one place. Literal paths come before templates. */
+public final class Routes {
+    private Routes() {}
+
+    /** What the health check reports. */
+    public record Health(String version, BooleanSupplier database) {}
+
+    public static List<Route> all(Health health, Metadata metadata, ResourceApi resources) {
+        Route.Authenticated create = (rq, p) -> resources.create(rq, scope(p));
+        return List.of(
+                Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
+                Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
+                Route.of("POST", "/fhir/R4/{type}", create),
+                Route.of("GET", "/fhir/R4/{type}/_history", (Route.Authenticated) (rq, p) -> resources.typeHistory(rq, scope(p))),
+                Route.of("GET", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.read(rq, scope(p))),
+                Route.of("PUT", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.update(rq, scope(p))),
+                Route.of("PATCH", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.patch(rq, scope(p))),
+                Route.of("DELETE", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.delete(rq, scope(p))),
+                Route.of("GET", "/fhir/R4/{type}/{id}/_history",
+                        (Route.Authenticated) (rq, p) -> resources.instanceHistory(rq, scope(p))),
+                Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
+                        (Route.Authenticated) (rq, p) -> resources.vread(rq, scope(p))));
+    }
+
+    private static dev.fhirhook.fhir.Scope scope(Principal principal) {
+        return principal.scope();
+    }
+
+    private static ApiResponse health(Health health) {
+        boolean db = health.database().getAsBoolean();
+        String body = "{\"ok\":" + db + ",\"version\":\"" + health.version() + "\",\"postgres\":" + db + "}";
+        return ApiResponse.json(db ? 200 : 503, ApiResponse.JSON, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+}
