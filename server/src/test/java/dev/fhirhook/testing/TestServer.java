@@ -1,0 +1,77 @@
+package dev.fhirhook.testing;
+
+import dev.fhirhook.Fhirhook;
+import dev.fhirhook.config.Config;
+import dev.fhirhook.config.ConfigLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The real server on port 0 with the embedded PostgreSQL, started once per test JVM and shared by all
+ * tests; each test isolates itself in a fresh project ({@link #newProject()}).
+ */
+public final class TestServer {
+    public static final String ADMIN_ID = "test-admin";
+    public static final String ADMIN_SECRET = "test-admin-secret-0123456789";
+
+    private static TestServer instance;
+
+    private final Fhirhook server;
+    private final Path dataDir;
+
+    private TestServer(Fhirhook server, Path dataDir) {
+        this.server = server;
+        this.dataDir = dataDir;
+    }
+
+    public static synchronized TestServer get() {
+        if (instance == null) {
+            try {
+                Path data = Files.createTempDirectory("fhirhook-test-");
+                var server = Fhirhook.start(config(data, Map.of()), Clock.systemUTC());
+                instance = new TestServer(server, data);
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-stop"));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return instance;
+    }
+
+    /** Configuration for a test server in {@code data}, with extra keys (file-key form) on top. */
+    public static Config config(Path data, Map<String, String> extra) {
+        var flags = new HashMap<String, String>();
+        flags.put("port", "0");
+        flags.put("host", "127.0.0.1");
+        flags.put("data", data.toString());
+        flags.put("admin-client-id", ADMIN_ID);
+        flags.put("admin-client-secret", ADMIN_SECRET);
+        flags.putAll(extra);
+        return ConfigLoader.load(Map.of(), flags, null);
+    }
+
+    public Fhirhook server() { return server; }
+
+    public String baseUrl() { return server.baseUrl(); }
+
+    public Path dataDir() { return dataDir; }
+
+    /** A client authenticated as the bootstrap super admin. */
+    public Api admin() {
+        return new Api(baseUrl(), ADMIN_ID, ADMIN_SECRET);
+    }
+
+    /** A client without credentials. */
+    public Api anonymous() {
+        return new Api(baseUrl(), null, null);
+    }
+
+    /** A new project with its own ClientApplication and membership, created by the super admin. */
+    public TestProject newProject() {
+        return TestProject.create(this);
+    }
+}
