@@ -1,0 +1,230 @@
+package dev.fhirhook.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The load generator: prints the machine, then one table row per scenario and concurrency, then the errors.
+ * It runs against a live server (see bench/run, which starts one) and only against 127.0.0.1.
+ */
+public final class Bench {
+    private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]*)\"");
+    private static final Pattern PATIENT_ID = Pattern.compile("/Patient/([A-Za-z0-9.-]{1,64})(?:/|$)");
+
+    private final Options options;
+    private final Target target;
+    private final PrintStream out;
+
+    Bench(Options options, PrintStream out) {
+        this.options = options;
+        this.target = Target.of(options.url(), options.user(), options.secret());
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (Options.UsageException e) {
+            if (!e.getMessage().isEmpty()) System.err.println("bench: " + e.getMessage());
+            System.err.print(Options.USAGE);
+            System.exit(e.getMessage().isEmpty() ? 0 : 2);
+            return;
+        }
+        try {
+            new Bench(options, System.out).run();
+        } catch (Exception e) {
+            System.err.println("bench: " + e);
+            System.exit(1);
+        }
+    }
+
+    void run() throws Exception {
+        Optional<String> jdbcUrl = options.pgData().map(Bench::jdbcUrl);
+        printHeader(jdbcUrl);
+        List<String> ids = options.scenarios().stream().anyMatch(s -> s.equals("read") || s.equals("update"))
+                ? seedPatients(options.seedCount()) : List.of();
+        Optional<PgCommitScenario> pg = jdbcUrl.map(PgCommitScenario::new)
+                .filter(p -> options.scenarios().contains("pg-commit"));
+        if (options.scenarios().contains("pg-commit") && pg.isEmpty()) {
+            out.println("(pg-commit skipped: no --pg-data)");
+        }
+        if (pg.isPresent()) pg.get().setUp();
+        var results = new ArrayList<LoadRun.Result>();
+        try {
+            printTableHead();
+            for (int concurrency : options.concurrency()) {
+                for (String name : options.scenarios()) {
+                    Scenario scenario = switch (name) {
+                        case "healthcheck" -> HttpScenario.healthcheck(target);
+                        case "pg-commit" -> pg.orElse(null);
+                        case "create" -> HttpScenario.create(target);
+                        case "read" -> HttpScenario.read(target, ids);
+                        case "update" -> HttpScenario.update(target, ids);
+                        default -> throw new IllegalStateException(name);
+                    };
+                    if (scenario == null) continue;
+                    System.err.printf("bench: %s at concurrency %d (%s warm-up + %s)...%n", name, concurrency,
+                            seconds(options.warmup()), seconds(options.duration()));
+                    var result = LoadRun.run(scenario, concurrency, options.warmup(), options.duration());
+                    results.add(result);
+                    printRow(result, options.serverPid().flatMap(ProcessMemory::of));
+                }
+            }
+        } finally {
+            if (pg.isPresent()) pg.get().tearDown();
+        }
+        printErrors(results);
+    }
+
+    // --- setup ------------------------------------------------------------------------------------
+
+    /** Reads the port from line 4 of postmaster.pid; the embedded server trusts local connections. */
+    static String jdbcUrl(Path pgData) {
+        try {
+            List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"));
+            if (lines.size() < 4) throw new IllegalStateException(pgData + "/postmaster.pid has fewer than 4 lines");
+            int port = Integer.parseInt(lines.get(3).strip());
+            return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?socketTimeout=30&connectTimeout=10";
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + pgData + "/postmaster.pid: " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> seedPatients(int count) throws IOException {
+        System.err.printf("bench: creating %d Patients for read and update...%n", count);
+        var ids = new ArrayList<String>(count);
+        var path = target.path("fhir/R4/Patient");
+        try (var connection = target.open(true)) {
+            for (int i = 0; i < count; i++) {
+                var response = connection.send("POST", path, HttpScenario.FHIR_JSON, Patients.forCreate(-1, i));
+                if (response.status() != 201) {
+                    throw new IllegalStateException("seeding: POST " + path + " answered " + response.status() + ": "
+                            + connection.bodyText());
+                }
+                var m = PATIENT_ID.matcher(response.location() == null ? "" : response.location());
+                if (!m.find()) throw new IllegalStateException("seeding: no Patient id in Location " + response.location());
+                ids.add(m.group(1));
+            }
+        }
+        return ids;
+    }
+
+    // --- output -----------------------------------------------------------------------------------
+
+    private void printHeader(Optional<String> jdbcUrl) throws IOException {
+        out.println("# fhirhook bench");
+        out.println();
+        out.println("- date: " + ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS));
+        out.println("- machine: " + Runtime.getRuntime().availableProcessors() + " CPUs (nproc), "
+                + cpuModel() + ", " + memTotal() + " RAM, " + System.getProperty("os.name") + " "
+                + System.getProperty("os.version"));
+        out.println("- bench JVM: " + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+        options.serverPid().flatMap(pid -> ProcessHandle.of(pid).flatMap(p -> p.info().command()))
+                .ifPresent(cmd -> out.println("- server JVM: " + cmd));
+        out.println("- server: " + options.url() + " version " + serverVersion());
+        jdbcUrl.ifPresent(url -> out.println("- postgres: " + postgresFacts(url)));
+        out.println("- load: closed loop, " + seconds(options.warmup()) + " warm-up + " + seconds(options.duration())
+                + " measured per row, concurrency " + options.concurrency() + ", one keep-alive connection per worker");
+        out.println();
+    }
+
+    private String serverVersion() throws IOException {
+        try (var connection = target.open(false)) {
+            var response = connection.get(target.path("healthcheck"));
+            var m = VERSION.matcher(connection.bodyText());
+            String version = m.find() ? m.group(1) : "?";
+            return response.status() == 200 ? version : version + " (healthcheck answered " + response.status() + ")";
+        }
+    }
+
+    private static String postgresFacts(String jdbcUrl) {
+        try (var c = PgCommitScenario.connect(jdbcUrl); var st = c.createStatement()) {
+            var facts = new StringBuilder();
+            try (var rs = st.executeQuery("select version()")) {
+                rs.next();
+                String v = rs.getString(1);
+                facts.append(v.contains(",") ? v.substring(0, v.indexOf(',')) : v);
+            }
+            for (String setting : List.of("fsync", "synchronous_commit", "shared_buffers", "max_connections")) {
+                try (var rs = st.executeQuery("show " + setting)) {
+                    rs.next();
+                    facts.append(", ").append(setting).append('=').append(rs.getString(1));
+                }
+            }
+            return facts.toString();
+        } catch (SQLException e) {
+            return "unavailable (" + e.getMessage() + ")";
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static String memTotal() {
+        try {
+            return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                    .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                    .map(kb -> String.format(Locale.ROOT, "%.1f GiB", kb / 1024.0 / 1024.0)).findFirst().orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static final String ROW = "| %-11s | %4s | %8s | %8s | %7s | %7s | %7s | %6s | %6s | %7s |%n";
+
+    private void printTableHead() {
+        out.printf(ROW, "scenario", "conc", "ops", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB", "peak MB");
+        out.println("| :---------- | ---: | -------: | -------: | ------: | ------: | ------: | -----: | -----: | ------: |");
+        out.flush();
+    }
+
+    private void printRow(LoadRun.Result r, Optional<ProcessMemory> memory) {
+        var h = r.latency();
+        out.printf(Locale.ROOT, ROW, r.scenario(), r.concurrency(), r.ops(),
+                String.format(Locale.ROOT, "%.0f", r.throughput()), ms(h.percentileMicros(50)),
+                ms(h.percentileMicros(99)), ms(h.maxMicros()), r.errorCount(),
+                memory.map(m -> Long.toString(m.rssKb() / 1024)).orElse("-"),
+                memory.map(m -> Long.toString(m.hwmKb() / 1024)).orElse("-"));
+        out.flush();
+    }
+
+    private void printErrors(List<LoadRun.Result> results) {
+        var failed = results.stream().filter(r -> r.errorCount() > 0).toList();
+        out.println();
+        if (failed.isEmpty()) {
+            out.println("No errors: every response had the expected status.");
+            return;
+        }
+        out.println("Errors (unexpected statuses or exceptions), with one example each:");
+        for (var r : failed) {
+            r.errors().forEach((label, count) -> out.printf("- %s at %d: %d x %s: %s%n", r.scenario(), r.concurrency(),
+                    count, label, r.examples().getOrDefault(label, "").replaceAll("\\s+", " ")));
+        }
+    }
+
+    private static String ms(long micros) {
+        return String.format(Locale.ROOT, micros >= 100_000 ? "%.0f" : "%.2f", micros / 1000.0);
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
+    }
+}

@@ -1,0 +1,83 @@
+package dev.fhirhook.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** The command line of the bench. */
+record Options(String url, String user, String secret, Optional<Long> serverPid, Optional<Path> pgData,
+               Duration duration, Duration warmup, List<Integer> concurrency, List<String> scenarios, int seedCount) {
+
+    static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
+
+    static final String USAGE = """
+            usage: java -jar fhirhook-bench.jar --url http://127.0.0.1:PORT/ --user ID --secret SECRET [options]
+              --server-pid PID     server process, for VmRSS/VmHWM from /proc/PID/status
+              --pg-data DIR        embedded PostgreSQL data dir (port from line 4 of DIR/postmaster.pid);
+                                   without it the pg-commit floor is skipped
+              --duration SECONDS   measured time per scenario and concurrency (default 10)
+              --warmup SECONDS     unmeasured time before each measurement (default 3)
+              --concurrency LIST   comma-separated worker counts (default 1,16,64)
+              --scenarios LIST     subset of healthcheck,pg-commit,create,read,update (default all)
+              --seed N             Patients created up front for read and update (default 200)
+            """;
+
+    static Options parse(String[] args) {
+        String url = null;
+        String user = null;
+        String secret = null;
+        Long pid = null;
+        Path pgData = null;
+        double duration = 10;
+        double warmup = 3;
+        List<Integer> concurrency = List.of(1, 16, 64);
+        List<String> scenarios = ALL_SCENARIOS;
+        int seed = 200;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("-h") || flag.equals("--help")) throw new UsageException("");
+            if (i + 1 >= args.length) throw new UsageException("missing value for " + flag);
+            String value = args[++i];
+            try {
+                switch (flag) {
+                    case "--url" -> url = value;
+                    case "--user" -> user = value;
+                    case "--secret" -> secret = value;
+                    case "--server-pid" -> pid = Long.parseLong(value);
+                    case "--pg-data" -> pgData = Path.of(value);
+                    case "--duration" -> duration = Double.parseDouble(value);
+                    case "--warmup" -> warmup = Double.parseDouble(value);
+                    case "--concurrency" -> concurrency = Arrays.stream(value.split(",")).map(String::strip)
+                            .map(Integer::parseInt).toList();
+                    case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::strip).toList();
+                    case "--seed" -> seed = Integer.parseInt(value);
+                    default -> throw new UsageException("unknown option " + flag);
+                }
+            } catch (NumberFormatException e) {
+                throw new UsageException("not a number for " + flag + ": " + value);
+            }
+        }
+        if (url == null) throw new UsageException("--url is required");
+        if (user == null || secret == null) throw new UsageException("--user and --secret are required");
+        if (duration <= 0 || warmup < 0) throw new UsageException("--duration must be > 0 and --warmup >= 0");
+        if (concurrency.isEmpty() || concurrency.stream().anyMatch(c -> c < 1 || c > 1024)) {
+            throw new UsageException("--concurrency values must be 1..1024");
+        }
+        for (String s : scenarios) {
+            if (!ALL_SCENARIOS.contains(s)) throw new UsageException("unknown scenario " + s);
+        }
+        if (seed < 1) throw new UsageException("--seed must be >= 1");
+        return new Options(url, user, secret, Optional.ofNullable(pid), Optional.ofNullable(pgData),
+                Duration.ofMillis((long) (duration * 1000)), Duration.ofMillis((long) (warmup * 1000)),
+                concurrency, scenarios, seed);
+    }
+
+    /** A bad command line; the message says what, the usage is printed beside it. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

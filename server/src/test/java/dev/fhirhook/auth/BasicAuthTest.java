@@ -1,0 +1,84 @@
+package dev.fhirhook.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fhirhook.testing.Api;
+import dev.fhirhook.testing.TestProject;
+import dev.fhirhook.testing.TestServer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class BasicAuthTest {
+    private static final String BASE = TestServer.get().baseUrl();
+
+    @Test
+    void fhir_routes_without_credentials_answer_401_with_www_authenticate() {
+        var reply = TestServer.get().anonymous().get("/fhir/R4/Patient/123");
+        assertThat(reply.status()).isEqualTo(401);
+        assertThat(reply.json().path("id").asText()).isEqualTo("unauthorized");
+        assertThat(reply.json().path("issue").path(0).path("code").asText()).isEqualTo("login");
+        assertThat(reply.header("WWW-Authenticate")).isEqualTo("Basic realm=\"" + BASE + "\"");
+    }
+
+    @Test
+    void a_wrong_secret_an_unknown_client_and_malformed_headers_are_401() {
+        var project = TestServer.get().newProject();
+        assertThat(new Api(BASE, project.clientId(), "wrong").get("/fhir/R4/Patient/_history").status()).isEqualTo(401);
+        assertThat(new Api(BASE, "no-such-client", project.secret()).get("/fhir/R4/Patient/_history").status()).isEqualTo(401);
+        for (String header : new String[] {"Basic", "Basic !!!", "Basic " + b64("nocolon"), "Basic " + b64(":secret"),
+                "Bearer abc", "Digest x", "Basic " + b64("../../etc:x"), "Basic " + b64("' or 1=1 --:x")}) {
+            var reply = TestServer.get().anonymous().send(TestServer.get().anonymous().request("/fhir/R4/Patient/_history")
+                    .header("Authorization", header).GET());
+            assertThat(reply.status()).as(header).isEqualTo(401);
+        }
+        var bearer = TestServer.get().anonymous().send(TestServer.get().anonymous().request("/fhir/R4/Patient/_history")
+                .header("Authorization", "Bearer abc").GET());
+        assertThat(bearer.header("WWW-Authenticate")).startsWith("Bearer ");
+    }
+
+    @Test
+    void the_retiring_secret_is_accepted_so_rotation_does_not_break_webhook_urls() {
+        var project = TestServer.get().newProject();
+        var admin = TestServer.get().admin();
+        var client = admin.get("/fhir/R4/ClientApplication/" + project.clientId()).json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) client).put("retiringSecret", project.secret()).put("secret", "new-secret-123456789");
+        assertThat(admin.put("/fhir/R4/ClientApplication/" + project.clientId(), client.toString()).status()).isEqualTo(200);
+        assertThat(new Api(BASE, project.clientId(), project.secret()).get("/fhir/R4/Patient/_history").status()).isEqualTo(200);
+        assertThat(new Api(BASE, project.clientId(), "new-secret-123456789").get("/fhir/R4/Patient/_history").status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_client_that_is_switched_off_or_whose_membership_is_inactive_is_refused() {
+        var admin = TestServer.get().admin();
+        TestProject off = TestServer.get().newProject();
+        var client = (com.fasterxml.jackson.databind.node.ObjectNode) admin.get("/fhir/R4/ClientApplication/" + off.clientId()).json();
+        client.put("status", "off");
+        assertThat(admin.put("/fhir/R4/ClientApplication/" + off.clientId(), client.toString()).status()).isEqualTo(200);
+        assertThat(off.api().get("/fhir/R4/Patient/_history").status()).isEqualTo(401);
+
+        TestProject inactive = TestServer.get().newProject();
+        assertThat(inactive.api().get("/fhir/R4/Patient/_history").status()).isEqualTo(200);
+        var history = admin.get("/fhir/R4/ProjectMembership/_history?_count=1000").json().path("entry");
+        String membershipId = null;
+        for (var entry : history) {
+            if (entry.path("resource").path("user").path("reference").asText().equals("ClientApplication/" + inactive.clientId())) {
+                membershipId = entry.path("resource").path("id").asText();
+            }
+        }
+        assertThat(membershipId).isNotNull();
+        assertThat(admin.patch("/fhir/R4/ProjectMembership/" + membershipId, "[{\"op\":\"add\",\"path\":\"/active\",\"value\":false}]").status())
+                .isEqualTo(200);
+        assertThat(inactive.api().get("/fhir/R4/Patient/_history").status()).isEqualTo(401);
+    }
+
+    @Test
+    void metadata_and_healthcheck_need_no_credentials() {
+        assertThat(TestServer.get().anonymous().get("/fhir/R4/metadata").status()).isEqualTo(200);
+        assertThat(TestServer.get().anonymous().get("/healthcheck").status()).isEqualTo(200);
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+}
