@@ -8,6 +8,12 @@ import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceTypes;
+import dev.fhirhook.fhir.definitions.SearchParameters;
+import dev.fhirhook.fhir.search.SearchApi;
+import dev.fhirhook.fhir.search.SearchEngine;
+import dev.fhirhook.fhir.search.SearchIndexer;
+import dev.fhirhook.fhir.search.SearchParser;
+import dev.fhirhook.fhir.definitions.SummaryElements;
 import dev.fhirhook.http.HttpServer;
 import dev.fhirhook.http.Routes;
 import java.io.IOException;
@@ -36,11 +42,14 @@ public final class Fhirhook implements AutoCloseable {
     public static Fhirhook start(Config config, Clock clock) {
         Database database = Database.open(config);
         try {
-            var store = new ResourceStore(database.jdbc(), clock);
-            var adminClient = new Bootstrap(store, config).run();
             var types = ResourceTypes.load();
+            var searchParameters = SearchParameters.load(types);
+            var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters));
+            var adminClient = new Bootstrap(store, config).run();
+            var search = new SearchApi(new SearchParser(searchParameters, types), new SearchEngine(database.jdbc(), clock),
+                    types, new SummaryElements());
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, VERSION, clock), new ResourceApi(store, types));
+                    new Metadata(types, VERSION, clock), new ResourceApi(store, types), search);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var http = new HttpServer(settings, routes, new BasicAuthenticator(store));

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +60,26 @@ public final class Jdbc {
         });
     }
 
+    /** Runs one statement for each row of parameters, sent to the server in batches. */
+    public void batch(String sql, List<Object[]> rows) {
+        if (rows.isEmpty()) return;
+        withConnection(sql, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int pending = 0;
+                for (Object[] row : rows) {
+                    bind(ps, row);
+                    ps.addBatch();
+                    if (++pending == 500) {
+                        ps.executeBatch();
+                        pending = 0;
+                    }
+                }
+                if (pending > 0) ps.executeBatch();
+                return null;
+            }
+        });
+    }
+
     /** Runs {@code work} in one transaction, committed when it returns and rolled back when it throws. */
     public <T> T inTransaction(Work<T> work) {
         if (connection != null) return work.run(this);
@@ -113,15 +132,24 @@ public final class Jdbc {
 
     private static PreparedStatement prepare(Connection c, String sql, Object[] params) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
+        try {
+            bind(ps, params);
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+        return ps;
+    }
+
+    private static void bind(PreparedStatement ps, Object[] params) throws SQLException {
         for (int i = 0; i < params.length; i++) {
             Object p = params[i];
             switch (p) {
-                case Instant instant -> ps.setTimestamp(i + 1, Timestamp.from(instant));
+                case Instant instant -> ps.setObject(i + 1, java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC));
                 case UUID uuid -> ps.setObject(i + 1, uuid);
                 case null -> ps.setObject(i + 1, null);
                 default -> ps.setObject(i + 1, p);
             }
         }
-        return ps;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.db.DataAccessException;
 import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.search.SearchIndexer;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -29,10 +30,12 @@ public final class ResourceStore {
 
     private final Jdbc jdbc;
     private final Clock clock;
+    private final SearchIndexer indexer;
 
-    public ResourceStore(Jdbc jdbc, Clock clock) {
+    public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.indexer = indexer;
     }
 
     /** The result of an update: the version now current and whether it created the resource. */
@@ -55,8 +58,7 @@ public final class ResourceStore {
         return jdbc.inTransaction(tx -> {
             var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
             insertCurrent(tx, version);
-            appendHistory(tx, version);
-            return version;
+            return version.stored();
         });
     }
 
@@ -101,18 +103,19 @@ public final class ResourceStore {
                     if (existing.isEmpty()) {
                         var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
                         insertCurrent(tx, version);
-                        appendHistory(tx, version);
-                        return new Written(version, true);
+                        return new Written(version.stored(), true);
                     }
                     var old = existing.get();
                     if (!old.deleted() && sameContent(old.json(), resource)) return new Written(old, false);
                     var version = newVersion(scope, type, id, resource, old.projectId(), method);
+                    var stored = version.stored();
+                    indexer.replace(tx, stored.projectId(), type, id, version.json(), true);
                     tx.update("""
                             update resource set version_id = ?, last_updated = ?, deleted = false, content = ?
                              where resource_type = ? and id = ?
-                            """, version.versionId(), version.lastUpdated(), version.content(), type, id);
-                    appendHistory(tx, version);
-                    return new Written(version, old.deleted());
+                            """, stored.versionId(), stored.lastUpdated(), stored.content(), type, id);
+                    appendHistory(tx, stored);
+                    return new Written(stored, old.deleted());
                 });
             } catch (DataAccessException e) {
                 // Two clients created the same new id at once: the loser retries as an update.
@@ -135,6 +138,7 @@ public final class ResourceStore {
                     update resource set version_id = ?, last_updated = ?, deleted = true
                      where resource_type = ? and id = ?
                     """, version.versionId(), version.lastUpdated(), type, id);
+            indexer.remove(tx, type, id);
             appendHistory(tx, version);
             return null;
         });
@@ -236,7 +240,10 @@ public final class ResourceStore {
         return scope.projectId();
     }
 
-    private StoredResource newVersion(Scope scope, String type, String id, ObjectNode input, String projectId, String method) {
+    /** A version about to be written, with its JSON tree for indexing. */
+    private record NewVersion(StoredResource stored, ObjectNode json) {}
+
+    private NewVersion newVersion(Scope scope, String type, String id, ObjectNode input, String projectId, String method) {
         UUID versionId = UUID.randomUUID();
         Instant now = now();
         var out = FhirJson.mapper().createObjectNode();
@@ -261,7 +268,7 @@ public final class ResourceStore {
                 default -> out.set(e.getKey(), e.getValue());
             }
         });
-        return new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out));
+        return new NewVersion(new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out)), out);
     }
 
     /** Equal apart from the server-managed parts of meta, so an unchanged PUT writes no new version. */
@@ -282,9 +289,13 @@ public final class ResourceStore {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    private static void insertCurrent(Jdbc tx, StoredResource r) {
+    /** Inserts a new resource with its index rows and first history entry. */
+    private void insertCurrent(Jdbc tx, NewVersion version) {
+        var r = version.stored();
+        indexer.replace(tx, r.projectId(), r.type(), r.id(), version.json(), false);
         tx.update("insert into resource (" + COLUMNS + ") values (?, ?, ?, ?, ?, false, ?)",
                 r.type(), r.id(), r.projectId(), r.versionId(), r.lastUpdated(), r.content());
+        appendHistory(tx, r);
     }
 
     private static void appendHistory(Jdbc tx, StoredResource r) {

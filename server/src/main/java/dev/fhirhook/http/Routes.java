@@ -4,6 +4,7 @@ import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.auth.Principal;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
+import dev.fhirhook.fhir.search.SearchApi;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -14,12 +15,14 @@ public final class Routes {
     /** What the health check reports. */
     public record Health(String version, BooleanSupplier database) {}
 
-    public static List<Route> all(Health health, Metadata metadata, ResourceApi resources) {
+    public static List<Route> all(Health health, Metadata metadata, ResourceApi resources, SearchApi search) {
         Route.Authenticated create = (rq, p) -> resources.create(rq, scope(p));
         return List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
+                Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, scope(p))),
                 Route.of("POST", "/fhir/R4/{type}", create),
+                Route.of("POST", "/fhir/R4/{type}/_search", (Route.Authenticated) (rq, p) -> search.searchPost(rq, scope(p))),
                 Route.of("GET", "/fhir/R4/{type}/_history", (Route.Authenticated) (rq, p) -> resources.typeHistory(rq, scope(p))),
                 Route.of("GET", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.read(rq, scope(p))),
                 Route.of("PUT", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.update(rq, scope(p))),

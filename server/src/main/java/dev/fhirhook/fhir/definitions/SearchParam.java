@@ -1,0 +1,15 @@
+package dev.fhirhook.fhir.definitions;
+
+import dev.fhirhook.fhir.fhirpath.FhirPath;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One search parameter as it applies to one resource type.
+ *
+ * @param expression the parsed FHIRPath that extracts its values, empty for parameters served from columns
+ *     ({@code _id}, {@code _lastUpdated}) or not indexed ({@code _text}, {@code _content}, ...)
+ * @param targets resource types a reference parameter may point to (empty: any)
+ */
+public record SearchParam(String code, SearchParamType type, String url, Optional<FhirPath> expression,
+        List<String> targets) {}

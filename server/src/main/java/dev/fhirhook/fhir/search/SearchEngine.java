@@ -1,0 +1,136 @@
+package dev.fhirhook.fhir.search;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.FhirJson;
+import dev.fhirhook.fhir.Scope;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs searches: the page of matches (one row more than asked, to know whether there is a next page),
+ * the total when asked, and the resources named by {@code _include} / {@code _revinclude}. Never leaves
+ * the scope's project. Thread-safe.
+ */
+public final class SearchEngine {
+    private final Jdbc jdbc;
+    private final Clock clock;
+
+    public SearchEngine(Jdbc jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** A page of matches and what was included with them. */
+    public record Result(List<ObjectNode> matches, boolean more, Optional<Long> total, List<ObjectNode> included) {}
+
+    public Result search(SearchQuery query, Scope scope, String baseUrl) {
+        Optional<Long> total = Optional.empty();
+        if (query.total() == SearchQuery.Total.ACCURATE || query.summary() == SearchQuery.Summary.COUNT) {
+            var count = SearchSql.count(query, scope, baseUrl, clock.instant());
+            total = jdbc.queryOne(count.sql(), rs -> rs.getLong(1), count.args().toArray());
+        }
+        if (query.summary() == SearchQuery.Summary.COUNT || query.count() == 0) {
+            return new Result(List.of(), false, total, List.of());
+        }
+        var page = SearchSql.page(query, scope, baseUrl, clock.instant(), query.count() + 1, query.offset());
+        var rows = jdbc.query(page.sql(), rs -> FhirJson.parseStored(rs.getString(1)), page.args().toArray());
+        boolean more = rows.size() > query.count();
+        var matches = more ? rows.subList(0, query.count()) : rows;
+        return new Result(List.copyOf(matches), more, total, included(query, matches, scope));
+    }
+
+    /** The ids of the resources matching {@code criteria}, at most {@code limit}; for conditional interactions. */
+    public List<String> matchingIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, int limit) {
+        var ids = SearchSql.ids(type, criteria, scope, baseUrl, clock.instant(), limit);
+        return tx.query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
+    }
+
+    private List<ObjectNode> included(SearchQuery query, List<ObjectNode> matches, Scope scope) {
+        if (matches.isEmpty() || (query.includes().isEmpty() && query.revIncludes().isEmpty())) return List.of();
+        var seen = new LinkedHashMap<String, ObjectNode>();
+        matches.forEach(m -> seen.put(key(m), null)); // matches are not repeated as includes
+        var found = new LinkedHashMap<String, ObjectNode>();
+        List<ObjectNode> level = matches;
+        for (int depth = 0; depth < 2 && !level.isEmpty(); depth++) {
+            var next = new ArrayList<ObjectNode>();
+            for (var include : query.includes()) {
+                if (depth == 1 && !include.iterate()) continue;
+                next.addAll(forward(include, level, scope));
+            }
+            for (var include : query.revIncludes()) {
+                if (depth == 1 && !include.iterate()) continue;
+                next.addAll(reverse(include, level, scope));
+            }
+            level = new ArrayList<>();
+            for (var resource : next) {
+                String k = key(resource);
+                if (seen.containsKey(k) || found.containsKey(k)) continue;
+                found.put(k, resource);
+                level.add(resource);
+            }
+        }
+        return List.copyOf(found.values());
+    }
+
+    /** Resources that {@code level}'s resources of the include's source type refer to. */
+    private List<ObjectNode> forward(SearchQuery.Include include, List<ObjectNode> level, Scope scope) {
+        var ids = idsOf(level, include.sourceType());
+        if (ids.length == 0) return List.of();
+        var sql = new StringBuilder("""
+                select t.content from search_reference x
+                  join resource t on t.resource_type = x.target_type and t.id = x.target_id
+                 where x.resource_type = ? and x.resource_id = any(?) and x.param = ? and not t.deleted
+                """);
+        var args = new ArrayList<Object>(List.of(include.sourceType(), ids, include.param().code()));
+        if (include.targetType() != null) {
+            sql.append(" and t.resource_type = ?");
+            args.add(include.targetType());
+        }
+        if (!scope.superAdmin()) {
+            sql.append(" and x.project_id = ? and t.project_id = ?");
+            args.add(scope.projectId());
+            args.add(scope.projectId());
+        }
+        sql.append(" limit 1000");
+        return jdbc.query(sql.toString(), rs -> FhirJson.parseStored(rs.getString(1)), args.toArray());
+    }
+
+    /** Resources of the include's source type that refer to {@code level}'s resources. */
+    private List<ObjectNode> reverse(SearchQuery.Include include, List<ObjectNode> level, Scope scope) {
+        var byType = new LinkedHashMap<String, List<String>>();
+        for (var r : level) byType.computeIfAbsent(r.path("resourceType").asText(), k -> new ArrayList<>()).add(r.path("id").asText());
+        var out = new ArrayList<ObjectNode>();
+        for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+            if (include.targetType() != null && !include.targetType().equals(e.getKey())) continue;
+            var sql = new StringBuilder("""
+                    select distinct s.content from search_reference x
+                      join resource s on s.resource_type = x.resource_type and s.id = x.resource_id
+                     where x.resource_type = ? and x.param = ? and x.target_type = ? and x.target_id = any(?) and not s.deleted
+                    """);
+            var args = new ArrayList<Object>(List.of(include.sourceType(), include.param().code(), e.getKey(),
+                    e.getValue().toArray(String[]::new)));
+            if (!scope.superAdmin()) {
+                sql.append(" and x.project_id = ? and s.project_id = ?");
+                args.add(scope.projectId());
+                args.add(scope.projectId());
+            }
+            sql.append(" limit 1000");
+            out.addAll(jdbc.query(sql.toString(), rs -> FhirJson.parseStored(rs.getString(1)), args.toArray()));
+        }
+        return out;
+    }
+
+    private static String[] idsOf(List<ObjectNode> resources, String type) {
+        return resources.stream().filter(r -> type.equals(r.path("resourceType").asText()))
+                .map(r -> r.path("id").asText()).toArray(String[]::new);
+    }
+
+    private static String key(ObjectNode resource) {
+        return resource.path("resourceType").asText() + "/" + resource.path("id").asText();
+    }
+}

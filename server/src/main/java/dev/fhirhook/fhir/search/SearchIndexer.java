@@ -1,0 +1,61 @@
+package dev.fhirhook.fhir.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.definitions.SearchParameters;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps the search index of a resource in step with its current version. Called by the store inside the
+ * writing transaction, so a resource and its index rows are committed (or rolled back) together.
+ * Thread-safe.
+ */
+public final class SearchIndexer {
+    private static final List<String> TABLES = List.of("search_token", "search_string", "search_reference",
+            "search_date", "search_number", "search_quantity", "search_uri");
+
+    private final IndexExtractor extractor;
+
+    public SearchIndexer(SearchParameters parameters) {
+        this.extractor = new IndexExtractor(parameters);
+    }
+
+    /** Replaces the index rows of {@code type/id} with those of {@code resource}. */
+    public void replace(Jdbc tx, String projectId, String type, String id, JsonNode resource, boolean existed) {
+        var rows = extractor.extract(type, resource); // before any write: a refusal leaves nothing to undo
+        if (existed) remove(tx, type, id);
+        var token = new ArrayList<Object[]>();
+        var string = new ArrayList<Object[]>();
+        var reference = new ArrayList<Object[]>();
+        var date = new ArrayList<Object[]>();
+        var number = new ArrayList<Object[]>();
+        var quantity = new ArrayList<Object[]>();
+        var uri = new ArrayList<Object[]>();
+        for (IndexRow row : rows) {
+            switch (row) {
+                case IndexRow.Token t -> token.add(new Object[] {projectId, type, id, t.param(), t.system(), t.code(), t.text(), t.typeSystem(), t.typeCode()});
+                case IndexRow.Str s -> string.add(new Object[] {projectId, type, id, s.param(), s.value(), s.exact()});
+                case IndexRow.Reference r -> reference.add(new Object[] {projectId, type, id, r.param(), r.targetType(), r.targetId(), r.url()});
+                case IndexRow.Date d -> date.add(new Object[] {projectId, type, id, d.param(), d.low(), d.high()});
+                case IndexRow.Number n -> number.add(new Object[] {projectId, type, id, n.param(), n.value()});
+                case IndexRow.Quantity q -> quantity.add(new Object[] {projectId, type, id, q.param(), q.value(), q.system(), q.code()});
+                case IndexRow.Uri u -> uri.add(new Object[] {projectId, type, id, u.param(), u.value()});
+            }
+        }
+        tx.batch("insert into search_token (project_id, resource_type, resource_id, param, system, code, text, type_system, type_code) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", token);
+        tx.batch("insert into search_string (project_id, resource_type, resource_id, param, value, exact) values (?, ?, ?, ?, ?, ?)", string);
+        tx.batch("insert into search_reference (project_id, resource_type, resource_id, param, target_type, target_id, url) values (?, ?, ?, ?, ?, ?, ?)", reference);
+        tx.batch("insert into search_date (project_id, resource_type, resource_id, param, low, high) values (?, ?, ?, ?, ?, ?)", date);
+        tx.batch("insert into search_number (project_id, resource_type, resource_id, param, value) values (?, ?, ?, ?, ?)", number);
+        tx.batch("insert into search_quantity (project_id, resource_type, resource_id, param, value, system, code) values (?, ?, ?, ?, ?, ?, ?)", quantity);
+        tx.batch("insert into search_uri (project_id, resource_type, resource_id, param, value) values (?, ?, ?, ?, ?)", uri);
+    }
+
+    /** Removes every index row of {@code type/id} (on delete: a deleted resource is found by no search). */
+    public void remove(Jdbc tx, String type, String id) {
+        for (String table : TABLES) {
+            tx.update("delete from " + table + " where resource_type = ? and resource_id = ?", type, id);
+        }
+    }
+}

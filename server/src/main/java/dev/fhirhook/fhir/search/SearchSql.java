@@ -1,0 +1,384 @@
+package dev.fhirhook.fhir.search;
+
+import dev.fhirhook.fhir.Scope;
+import dev.fhirhook.fhir.definitions.SearchParam;
+import dev.fhirhook.fhir.definitions.SearchParamType;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a {@link SearchQuery} into one parameterised SQL statement over the resource table and the index
+ * tables. Every user value is a bind parameter; only identifiers chosen here appear in the SQL text.
+ * Pure: builds text, runs nothing.
+ */
+final class SearchSql {
+    /** SQL text with its arguments in placeholder order. */
+    record Statement(String sql, List<Object> args) {}
+
+    private final StringBuilder sql = new StringBuilder();
+    private final List<Object> args = new ArrayList<>();
+    private final Scope scope;
+    private final String fhirBase;
+    private final Instant now;
+    private int aliases;
+
+    private SearchSql(Scope scope, String baseUrl, Instant now) {
+        this.scope = scope;
+        this.fhirBase = baseUrl + "fhir/R4/";
+        this.now = now;
+    }
+
+    /** The page: {@code limit} rows of (content) after {@code offset}, in the query's order. */
+    static Statement page(SearchQuery query, Scope scope, String baseUrl, Instant now, int limit, int offset) {
+        var s = new SearchSql(scope, baseUrl, now);
+        s.sql.append("select r.content from resource r where ");
+        s.filter("r", query.type(), query.criteria());
+        s.orderBy(query);
+        s.sql.append(" limit ? offset ?");
+        s.args.add(limit);
+        s.args.add(offset);
+        return new Statement(s.sql.toString(), s.args);
+    }
+
+    static Statement count(SearchQuery query, Scope scope, String baseUrl, Instant now) {
+        var s = new SearchSql(scope, baseUrl, now);
+        s.sql.append("select count(*) from resource r where ");
+        s.filter("r", query.type(), query.criteria());
+        return new Statement(s.sql.toString(), s.args);
+    }
+
+    /** The ids of the resources of {@code type} matching {@code criteria}, for conditional interactions. */
+    static Statement ids(String type, List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, Instant now, int limit) {
+        var s = new SearchSql(scope, baseUrl, now);
+        s.sql.append("select r.id from resource r where ");
+        s.filter("r", type, criteria);
+        s.sql.append(" order by r.id limit ?");
+        s.args.add(limit);
+        return new Statement(s.sql.toString(), s.args);
+    }
+
+    private void filter(String alias, String type, List<SearchQuery.Criterion> criteria) {
+        sql.append(alias).append(".resource_type = ? and not ").append(alias).append(".deleted");
+        args.add(type);
+        if (!scope.superAdmin()) {
+            sql.append(" and ").append(alias).append(".project_id = ?");
+            args.add(scope.projectId());
+        }
+        for (var criterion : criteria) {
+            sql.append(" and ");
+            criterion(alias, criterion);
+        }
+    }
+
+    private void criterion(String alias, SearchQuery.Criterion criterion) {
+        switch (criterion) {
+            case SearchQuery.Column c -> column(alias, c);
+            case SearchQuery.Match m -> match(alias, m);
+            case SearchQuery.Chain c -> {
+                String x = next("x");
+                String t = next("t");
+                sql.append("exists (select 1 from search_reference ").append(x).append(" join resource ").append(t)
+                        .append(" on ").append(t).append(".resource_type = ").append(x).append(".target_type and ")
+                        .append(t).append(".id = ").append(x).append(".target_id");
+                correlate(x, alias);
+                sql.append(" and ").append(x).append(".param = ? and ");
+                args.add(c.reference().code());
+                filter(t, c.targetType(), List.of(c.inner()));
+                sql.append(")");
+            }
+            case SearchQuery.Has h -> {
+                String x = next("x");
+                String src = next("h");
+                sql.append("exists (select 1 from search_reference ").append(x).append(" join resource ").append(src)
+                        .append(" on ").append(src).append(".resource_type = ").append(x).append(".resource_type and ")
+                        .append(src).append(".id = ").append(x).append(".resource_id where ")
+                        .append(x).append(".project_id = ").append(alias).append(".project_id and ")
+                        .append(x).append(".target_type = ").append(alias).append(".resource_type and ")
+                        .append(x).append(".target_id = ").append(alias).append(".id and ")
+                        .append(x).append(".param = ? and ");
+                args.add(h.reference().code());
+                filter(src, h.sourceType(), List.of(h.inner()));
+                sql.append(")");
+            }
+        }
+    }
+
+    private void column(String alias, SearchQuery.Column c) {
+        if (c.name().equals("_id")) {
+            sql.append(alias).append(".id ").append("not".equals(c.modifier()) ? "not in (" : "in (");
+            for (int i = 0; i < c.values().size(); i++) {
+                sql.append(i == 0 ? "?" : ", ?");
+                args.add(SearchParser.unescape(c.values().get(i)));
+            }
+            sql.append(")");
+            return;
+        }
+        sql.append("(");
+        for (int i = 0; i < c.values().size(); i++) {
+            if (i > 0) sql.append(" or ");
+            var p = SearchParser.prefixed(c.values().get(i));
+            var range = SearchParser.dateValue("_lastUpdated", c.values().get(i));
+            // A stored instant is the range [t, t + 1 ms).
+            dateCondition(alias + ".last_updated", alias + ".last_updated + interval '1 millisecond'", p.prefix(), range);
+        }
+        sql.append(")");
+    }
+
+    private void match(String alias, SearchQuery.Match m) {
+        SearchParam param = m.param();
+        String table = table(param);
+        String paramCode = param.code();
+        if ("identifier".equals(m.modifier())) {
+            table = "search_token";
+            paramCode = param.code() + ":identifier";
+        }
+        String x = next("i");
+        boolean negate = "not".equals(m.modifier())
+                || ("missing".equals(m.modifier()) && m.values().getFirst().equals("true"));
+        sql.append(negate ? "not exists (select 1 from " : "exists (select 1 from ").append(table).append(' ').append(x);
+        sql.append(" where");
+        correlateWhere(x, alias);
+        sql.append(" and ").append(x).append(".param = ?");
+        args.add(paramCode);
+        if (!"missing".equals(m.modifier())) {
+            sql.append(" and (");
+            for (int i = 0; i < m.values().size(); i++) {
+                if (i > 0) sql.append(" or ");
+                value(x, param, "identifier".equals(m.modifier()) ? "identifier" : m.modifier(), m.values().get(i));
+            }
+            sql.append(")");
+        }
+        sql.append(")");
+    }
+
+    private void value(String x, SearchParam param, String modifier, String raw) {
+        if ("identifier".equals(modifier)) {
+            token(x, raw);
+            return;
+        }
+        switch (param.type()) {
+            case TOKEN -> {
+                if ("text".equals(modifier)) {
+                    sql.append(x).append(".text like ? escape '\\'");
+                    args.add(SearchText.likeLiteral(SearchText.normalize(SearchParser.unescape(raw))) + "%");
+                } else if ("of-type".equals(modifier)) {
+                    var parts = SearchParser.splitEscaped(raw, '|');
+                    sql.append("(").append(x).append(".type_system = ? and ").append(x).append(".type_code = ? and ")
+                            .append(x).append(".code = ?)");
+                    parts.forEach(p -> args.add(SearchText.bound(SearchParser.unescape(p))));
+                } else {
+                    token(x, raw);
+                }
+            }
+            case STRING -> {
+                String v = SearchParser.unescape(raw);
+                if ("exact".equals(modifier)) {
+                    sql.append(x).append(".exact = ?");
+                    args.add(SearchText.bound(v));
+                } else {
+                    sql.append(x).append(".value like ? escape '\\'");
+                    String literal = SearchText.likeLiteral(SearchText.normalize(v));
+                    args.add("contains".equals(modifier) ? "%" + literal + "%" : literal + "%");
+                }
+            }
+            case URI -> {
+                String v = SearchText.bound(SearchParser.unescape(raw));
+                switch (modifier == null ? "" : modifier) {
+                    case "below" -> {
+                        sql.append(x).append(".value like ? escape '\\'");
+                        args.add(SearchText.likeLiteral(v) + "%");
+                    }
+                    case "above" -> {
+                        sql.append("? like (replace(replace(replace(").append(x)
+                                .append(".value, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') escape '\\'");
+                        args.add(v);
+                    }
+                    default -> {
+                        sql.append(x).append(".value = ?");
+                        args.add(v);
+                    }
+                }
+            }
+            case REFERENCE -> reference(x, modifier, SearchParser.unescape(raw));
+            case DATE -> {
+                var p = SearchParser.prefixed(raw);
+                dateCondition(x + ".low", x + ".high", p.prefix(), SearchParser.dateValue(param.code(), raw));
+            }
+            case NUMBER -> {
+                var p = SearchParser.prefixed(raw);
+                numberCondition(x + ".value", p.prefix(), p.value());
+            }
+            case QUANTITY -> {
+                var p = SearchParser.prefixed(raw);
+                var parts = SearchParser.splitEscaped(p.value(), '|');
+                sql.append("(");
+                numberCondition(x + ".value", p.prefix(), parts.getFirst());
+                if (parts.size() >= 2 && !parts.get(1).isEmpty()) {
+                    sql.append(" and ").append(x).append(".system = ?");
+                    args.add(SearchParser.unescape(parts.get(1)));
+                }
+                if (parts.size() == 3 && !parts.get(2).isEmpty()) {
+                    sql.append(" and ").append(x).append(".code = ?");
+                    args.add(SearchParser.unescape(parts.get(2)));
+                }
+                sql.append(")");
+            }
+            case COMPOSITE, SPECIAL -> throw new IllegalStateException("rejected by the parser");
+        }
+    }
+
+    private void token(String x, String raw) {
+        var parts = SearchParser.splitEscaped(raw, '|');
+        if (parts.size() == 1) {
+            sql.append(x).append(".code = ?");
+            args.add(SearchText.bound(SearchParser.unescape(parts.getFirst())));
+            return;
+        }
+        String system = SearchParser.unescape(parts.get(0));
+        String code = SearchParser.unescape(parts.get(1));
+        if (system.isEmpty()) {
+            sql.append("(").append(x).append(".system is null and ").append(x).append(".code = ?)");
+            args.add(SearchText.bound(code));
+        } else if (code.isEmpty()) {
+            sql.append(x).append(".system = ?");
+            args.add(SearchText.bound(system));
+        } else {
+            sql.append("(").append(x).append(".code = ? and ").append(x).append(".system = ?)");
+            args.add(SearchText.bound(code));
+            args.add(SearchText.bound(system));
+        }
+    }
+
+    private void reference(String x, String modifier, String value) {
+        String typed = modifier != null && Character.isUpperCase(modifier.charAt(0)) ? modifier : null;
+        String v = value.startsWith(fhirBase) ? value.substring(fhirBase.length()) : value;
+        var target = References.parse(v).filter(t -> !v.contains("://"));
+        if (target.isPresent()) {
+            sql.append("(").append(x).append(".target_type = ? and ").append(x).append(".target_id = ?)");
+            args.add(target.get().type());
+            args.add(target.get().id());
+        } else if (!v.contains("/") && !v.contains(":")) {
+            sql.append("(").append(x).append(".target_id = ?");
+            args.add(v);
+            if (typed != null) {
+                sql.append(" and ").append(x).append(".target_type = ?");
+                args.add(typed);
+            }
+            sql.append(")");
+        } else {
+            sql.append(x).append(".url = ?");
+            args.add(SearchText.bound(value));
+        }
+    }
+
+    /** Prefix semantics over ranges [low, high) against the search range [sl, sh). */
+    private void dateCondition(String low, String high, String prefix, DateRange search) {
+        switch (prefix) {
+            case "eq" -> { sql.append("(").append(low).append(" >= ? and ").append(high).append(" <= ?)"); args.add(search.low()); args.add(search.high()); }
+            case "ne" -> { sql.append("not (").append(low).append(" >= ? and ").append(high).append(" <= ?)"); args.add(search.low()); args.add(search.high()); }
+            case "gt" -> { sql.append(high).append(" > ?"); args.add(search.high()); }
+            case "ge" -> { sql.append(high).append(" > ?"); args.add(search.low()); }
+            case "lt" -> { sql.append(low).append(" < ?"); args.add(search.low()); }
+            case "le" -> { sql.append(low).append(" < ?"); args.add(search.high()); }
+            case "sa" -> { sql.append(low).append(" >= ?"); args.add(search.high()); }
+            case "eb" -> { sql.append(high).append(" <= ?"); args.add(search.low()); }
+            case "ap" -> {
+                // Approximately: within 10% of the distance to now, and at least a day, either side.
+                long gap = Math.abs(Duration.between(search.low(), now).toMillis()) / 10;
+                var margin = Duration.ofMillis(Math.max(gap, Duration.ofDays(1).toMillis()));
+                sql.append("(").append(low).append(" < ? and ").append(high).append(" > ?)");
+                args.add(search.high().plus(margin));
+                args.add(search.low().minus(margin));
+            }
+            default -> throw new IllegalStateException("prefix " + prefix);
+        }
+    }
+
+    /** Prefix semantics for numbers; {@code eq} honours the precision written ({@code 100} is [99.5, 100.5)). */
+    private void numberCondition(String column, String prefix, String text) {
+        BigDecimal v = new BigDecimal(text);
+        BigDecimal half = BigDecimal.ONE.movePointLeft(Math.max(v.scale(), 0)).divide(BigDecimal.valueOf(2));
+        switch (prefix) {
+            case "eq" -> { sql.append("(").append(column).append(" >= ? and ").append(column).append(" < ?)"); args.add(v.subtract(half)); args.add(v.add(half)); }
+            case "ne" -> { sql.append("not (").append(column).append(" >= ? and ").append(column).append(" < ?)"); args.add(v.subtract(half)); args.add(v.add(half)); }
+            case "gt", "sa" -> { sql.append(column).append(" > ?"); args.add(v); }
+            case "lt", "eb" -> { sql.append(column).append(" < ?"); args.add(v); }
+            case "ge" -> { sql.append(column).append(" >= ?"); args.add(v); }
+            case "le" -> { sql.append(column).append(" <= ?"); args.add(v); }
+            case "ap" -> {
+                BigDecimal margin = v.abs().divide(BigDecimal.TEN).max(half);
+                sql.append("(").append(column).append(" >= ? and ").append(column).append(" <= ?)");
+                args.add(v.subtract(margin));
+                args.add(v.add(margin));
+            }
+            default -> throw new IllegalStateException("prefix " + prefix);
+        }
+    }
+
+    private void orderBy(SearchQuery query) {
+        sql.append(" order by ");
+        if (query.sort().isEmpty()) {
+            sql.append("r.last_updated desc, r.id");
+            return;
+        }
+        for (var key : query.sort()) {
+            String dir = key.descending() ? " desc" : " asc";
+            switch (key.code()) {
+                case "_id" -> sql.append("r.id").append(dir);
+                case "_lastUpdated" -> sql.append("r.last_updated").append(dir);
+                default -> {
+                    String column = switch (key.param().type()) {
+                        case STRING, URI, NUMBER, QUANTITY -> "value";
+                        case TOKEN -> "code";
+                        case DATE -> key.descending() ? "high" : "low";
+                        case REFERENCE -> "url";
+                        case COMPOSITE, SPECIAL -> throw new IllegalStateException("rejected by the parser");
+                    };
+                    String x = next("s");
+                    sql.append("(select ").append(key.descending() ? "max(" : "min(").append(x).append('.').append(column)
+                            .append(") from ").append(table(key.param())).append(' ').append(x).append(" where");
+                    correlateWhere(x, "r");
+                    sql.append(" and ").append(x).append(".param = ?)").append(dir).append(" nulls last");
+                    args.add(key.code());
+                }
+            }
+            sql.append(", ");
+        }
+        sql.append("r.id");
+    }
+
+    private void correlate(String x, String alias) {
+        sql.append(" where");
+        correlateWhere(x, alias);
+    }
+
+    private void correlateWhere(String x, String alias) {
+        sql.append(' ').append(x).append(".project_id = ").append(alias).append(".project_id and ")
+                .append(x).append(".resource_type = ").append(alias).append(".resource_type and ")
+                .append(x).append(".resource_id = ").append(alias).append(".id");
+    }
+
+    private String next(String prefix) {
+        return prefix + (++aliases);
+    }
+
+    static String table(SearchParam param) {
+        return switch (param.type()) {
+            case TOKEN -> "search_token";
+            case STRING -> "search_string";
+            case REFERENCE -> "search_reference";
+            case DATE -> "search_date";
+            case NUMBER -> "search_number";
+            case QUANTITY -> "search_quantity";
+            case URI -> "search_uri";
+            case COMPOSITE, SPECIAL -> throw new IllegalStateException(param.type() + " has no index table");
+        };
+    }
+
+    static boolean indexed(SearchParamType type) {
+        return type != SearchParamType.COMPOSITE && type != SearchParamType.SPECIAL;
+    }
+}
