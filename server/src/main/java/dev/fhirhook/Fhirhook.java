@@ -4,11 +4,13 @@ import dev.fhirhook.auth.BasicAuthenticator;
 import dev.fhirhook.auth.Bootstrap;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
+import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.definitions.SearchParameters;
+import dev.fhirhook.fhir.search.ConditionalSearch;
 import dev.fhirhook.fhir.search.SearchApi;
 import dev.fhirhook.fhir.search.SearchEngine;
 import dev.fhirhook.fhir.search.SearchIndexer;
@@ -46,10 +48,12 @@ public final class Fhirhook implements AutoCloseable {
             var searchParameters = SearchParameters.load(types);
             var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters));
             var adminClient = new Bootstrap(store, config).run();
-            var search = new SearchApi(new SearchParser(searchParameters, types), new SearchEngine(database.jdbc(), clock),
-                    types, new SummaryElements());
+            var parser = new SearchParser(searchParameters, types);
+            var engine = new SearchEngine(database.jdbc(), clock);
+            var search = new SearchApi(parser, engine, types, new SummaryElements());
+            var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, VERSION, clock), new ResourceApi(store, types), search);
+                    new Metadata(types, VERSION, clock), resources, search, new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var http = new HttpServer(settings, routes, new BasicAuthenticator(store));

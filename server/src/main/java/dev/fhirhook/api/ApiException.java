@@ -61,6 +61,10 @@ public final class ApiException extends RuntimeException {
     public static ApiException preconditionFailed(String code, String text) {
         return new ApiException(412, code, "precondition-failed", "conflict", text, null);
     }
+    public static ApiException multipleMatches() {
+        return new ApiException(412, "fhir.multiple-matches", "multiple-matches", "multiple-matches",
+                "Multiple resources found matching condition", null);
+    }
     public static ApiException conflict(String code, String text) {
         return new ApiException(409, code, "conflict", "conflict", text, null);
     }

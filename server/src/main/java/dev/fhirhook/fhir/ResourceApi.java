@@ -6,6 +6,8 @@ import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
+import dev.fhirhook.api.QueryString;
+import dev.fhirhook.fhir.search.ConditionalSearch;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -25,17 +27,92 @@ public final class ResourceApi {
 
     private final ResourceStore store;
     private final ResourceTypes types;
+    private final ConditionalSearch conditional;
 
-    public ResourceApi(ResourceStore store, ResourceTypes types) {
+    public ResourceApi(ResourceStore store, ResourceTypes types, ConditionalSearch conditional) {
         this.store = store;
         this.types = types;
+        this.conditional = conditional;
     }
 
+    /** The same interactions on another store (a transaction's). */
+    ResourceApi on(ResourceStore other) {
+        return new ResourceApi(other, types, conditional);
+    }
+
+    ResourceStore store() {
+        return store;
+    }
+
+    ConditionalSearch conditional() {
+        return conditional;
+    }
+
+    /** Create; with {@code If-None-Exist} only when no resource matches those criteria (200 with it if one does). */
     public ApiResponse create(ApiRequest request, Scope scope) {
         String type = requireType(request);
         ObjectNode resource = resourceBody(request, type);
-        var created = store.create(scope, resource);
-        return written(request, created, 201).withHeader("Location", versionUrl(request, created));
+        var ifNoneExist = request.header("if-none-exist");
+        if (ifNoneExist.isEmpty()) {
+            var created = store.create(scope, resource);
+            return written(request, created, 201).withHeader("Location", versionUrl(request, created));
+        }
+        var criteria = QueryString.parse(ifNoneExist.get());
+        return store.inTransaction((tx, jdbc) -> {
+            var ids = conditional.lockAndMatch(jdbc, type, criteria, scope, request.baseUrl());
+            if (ids.size() > 1) throw ApiException.multipleMatches();
+            if (ids.size() == 1) return written(request, tx.read(scope, type, ids.getFirst()), 200);
+            var created = tx.create(scope, resource);
+            return written(request, created, 201).withHeader("Location", versionUrl(request, created));
+        });
+    }
+
+    /** {@code PUT /{type}?criteria}: update the one match, create when none, 412 when several. */
+    public ApiResponse conditionalUpdate(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        ObjectNode resource = resourceBody(request, type);
+        return store.inTransaction((tx, jdbc) -> {
+            var ids = conditional.lockAndMatch(jdbc, type, request.query(), scope, request.baseUrl());
+            if (ids.size() > 1) throw ApiException.multipleMatches();
+            JsonNode bodyId = resource.get("id");
+            if (ids.isEmpty()) {
+                if (bodyId == null) {
+                    var created = tx.create(scope, resource);
+                    return written(request, created, 201).withHeader("Location", versionUrl(request, created));
+                }
+                var written = tx.update(scope, resource, ifMatch(request), "PUT");
+                return written(request, written.resource(), written.created() ? 201 : 200);
+            }
+            String id = ids.getFirst();
+            if (bodyId != null && !bodyId.asText().equals(id)) {
+                throw ApiException.badRequest("fhir.incorrect-id", "Resource id does not match the resource found by the criteria").at("id");
+            }
+            resource.put("id", id);
+            var written = tx.update(scope, resource, ifMatch(request), "PUT");
+            return written(request, written.resource(), 200);
+        });
+    }
+
+    /** {@code PATCH /{type}?criteria}: patch the one match; 404 when none, 412 when several. */
+    public ApiResponse conditionalPatch(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        return store.inTransaction((tx, jdbc) -> {
+            var ids = conditional.lockAndMatch(jdbc, type, request.query(), scope, request.baseUrl());
+            if (ids.size() > 1) throw ApiException.multipleMatches();
+            if (ids.isEmpty()) throw ApiException.notFound();
+            return patch(request, tx, scope, type, ids.getFirst());
+        });
+    }
+
+    /** {@code DELETE /{type}?criteria}: delete the one match (nothing when none), 412 when several. */
+    public ApiResponse conditionalDelete(ApiRequest request, Scope scope) {
+        String type = requireType(request);
+        return store.inTransaction((tx, jdbc) -> {
+            var ids = conditional.lockAndMatch(jdbc, type, request.query(), scope, request.baseUrl());
+            if (ids.size() > 1) throw ApiException.multipleMatches();
+            if (ids.size() == 1) tx.delete(scope, type, ids.getFirst(), ifMatch(request));
+            return outcome(200, Outcomes.allOk(request.ids()));
+        });
     }
 
     public ApiResponse read(ApiRequest request, Scope scope) {
@@ -65,8 +142,10 @@ public final class ResourceApi {
     }
 
     public ApiResponse patch(ApiRequest request, Scope scope) {
-        String type = requireType(request);
-        String id = requireId(request);
+        return patch(request, store, scope, requireType(request), requireId(request));
+    }
+
+    private ApiResponse patch(ApiRequest request, ResourceStore store, Scope scope, String type, String id) {
         if (!PATCH_TYPES.contains(request.mediaType())) throw ApiException.unsupportedMediaType();
         JsonNode patch = FhirJson.parse(request.body());
         var current = store.read(scope, type, id);
@@ -111,7 +190,7 @@ public final class ResourceApi {
 
     // --- request parts ----------------------------------------------------------------------------
 
-    private String requireType(ApiRequest request) {
+    String requireType(ApiRequest request) {
         String type = request.pathParam("type");
         if (!types.known(type)) {
             throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type").at(type.length() > 64 ? type.substring(0, 64) : type);
@@ -125,7 +204,7 @@ public final class ResourceApi {
         return id;
     }
 
-    private ObjectNode resourceBody(ApiRequest request, String type) {
+    ObjectNode resourceBody(ApiRequest request, String type) {
         String mediaType = request.mediaType();
         if (!JSON_TYPES.contains(mediaType) && !mediaType.endsWith("+json")) throw ApiException.unsupportedMediaType();
         JsonNode body = FhirJson.parse(request.body());
@@ -171,12 +250,12 @@ public final class ResourceApi {
                 .withHeader("Last-Modified", httpDate(resource.lastUpdated()));
     }
 
-    private static ApiResponse outcome(int status, ObjectNode outcome) {
+    static ApiResponse outcome(int status, ObjectNode outcome) {
         return ApiResponse.json(status, ApiResponse.FHIR_JSON, FhirJson.bytes(outcome));
     }
 
     /** Honours {@code Prefer: return=minimal | representation | OperationOutcome}. */
-    private static ApiResponse written(ApiRequest request, StoredResource resource, int status) {
+    static ApiResponse written(ApiRequest request, StoredResource resource, int status) {
         String prefer = request.header("prefer").orElse("");
         ApiResponse response;
         if (prefer.contains("return=minimal")) {

@@ -38,6 +38,28 @@ public final class ResourceStore {
         this.indexer = indexer;
     }
 
+    /** Work done in one transaction with a store bound to it and the transaction's JDBC. */
+    @FunctionalInterface
+    public interface TxWork<T> {
+        T run(ResourceStore store, Jdbc tx);
+    }
+
+    /**
+     * Runs {@code work} in one transaction: every store call made through the given store commits or rolls
+     * back together. Nested calls join the outer transaction.
+     */
+    public <T> T inTransaction(TxWork<T> work) {
+        return jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer), tx));
+    }
+
+    /**
+     * Serialises, until the end of the current transaction, every writer holding the same key: conditional
+     * interactions lock on their criteria so that concurrent identical ones see each other's result.
+     */
+    public static void lock(Jdbc tx, String key) {
+        tx.query("select pg_advisory_xact_lock(hashtextextended(?, 0))", rs -> 1, key);
+    }
+
     /** The result of an update: the version now current and whether it created the resource. */
     public record Written(StoredResource resource, boolean created) {}
 
@@ -53,8 +75,12 @@ public final class ResourceStore {
 
     /** Creates a resource with a new server-assigned id. {@code resource} must already be validated. */
     public StoredResource create(Scope scope, ObjectNode resource) {
+        return create(scope, resource, UUID.randomUUID().toString());
+    }
+
+    /** Creates a resource with an id the server chose beforehand (transactions assign ids to urn:uuid entries first). */
+    public StoredResource create(Scope scope, ObjectNode resource, String id) {
         String type = resource.get("resourceType").asText();
-        String id = UUID.randomUUID().toString();
         return jdbc.inTransaction(tx -> {
             var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
             insertCurrent(tx, version);

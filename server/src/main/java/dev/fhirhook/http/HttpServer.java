@@ -4,16 +4,14 @@ import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
+import dev.fhirhook.api.QueryString;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.auth.BasicAuthenticator;
 import dev.fhirhook.fhir.FhirJson;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,8 +41,6 @@ public final class HttpServer implements AutoCloseable {
     /** @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/} */
     public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
             List<String> trustedProxies) {}
-
-    static final int MAX_QUERY_PARAMS = 1000;
 
     private final Server server;
     private final ServerConnector connector;
@@ -131,7 +127,7 @@ public final class HttpServer implements AutoCloseable {
                 String method, String path) throws IOException {
             var match = router.match(method, path);
             String peer = Request.getRemoteAddr(request);
-            var query = query(request.getHttpURI().getQuery());
+            var query = QueryString.parse(request.getHttpURI().getQuery());
             byte[] body = body(request);
             var apiRequest = new ApiRequest(method, path, match.params(), query, headers, body, ids,
                     identity.clientIp(peer, headers), baseUrl);
@@ -162,33 +158,6 @@ public final class HttpServer implements AutoCloseable {
                         .add(field.getValue());
             }
             return headers;
-        }
-
-        static Map<String, List<String>> query(String raw) {
-            if (raw == null || raw.isEmpty()) return Map.of();
-            Map<String, List<String>> params = new LinkedHashMap<>();
-            int count = 0;
-            for (String pair : raw.split("&")) {
-                if (pair.isEmpty()) continue;
-                if (++count > MAX_QUERY_PARAMS) {
-                    throw ApiException.badRequest("http.too-many-parameters",
-                            "Too many query parameters (at most " + MAX_QUERY_PARAMS + ")");
-                }
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-            }
-            params.replaceAll((k, v) -> Collections.unmodifiableList(v));
-            return Collections.unmodifiableMap(params);
-        }
-
-        private static String decode(String s) {
-            try {
-                return URLDecoder.decode(s, StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("http.invalid-query", "Invalid query string: bad percent-encoding");
-            }
         }
 
         private void write(Response response, Callback callback, ApiResponse result, RequestIds ids) {

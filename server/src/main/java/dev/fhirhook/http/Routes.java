@@ -2,6 +2,7 @@ package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.auth.Principal;
+import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
 import dev.fhirhook.fhir.search.SearchApi;
@@ -15,13 +16,17 @@ public final class Routes {
     /** What the health check reports. */
     public record Health(String version, BooleanSupplier database) {}
 
-    public static List<Route> all(Health health, Metadata metadata, ResourceApi resources, SearchApi search) {
+    public static List<Route> all(Health health, Metadata metadata, ResourceApi resources, SearchApi search, BundleApi bundles) {
         Route.Authenticated create = (rq, p) -> resources.create(rq, scope(p));
         return List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
+                Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, scope(p))),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, scope(p))),
                 Route.of("POST", "/fhir/R4/{type}", create),
+                Route.of("PUT", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalUpdate(rq, scope(p))),
+                Route.of("PATCH", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalPatch(rq, scope(p))),
+                Route.of("DELETE", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalDelete(rq, scope(p))),
                 Route.of("POST", "/fhir/R4/{type}/_search", (Route.Authenticated) (rq, p) -> search.searchPost(rq, scope(p))),
                 Route.of("GET", "/fhir/R4/{type}/_history", (Route.Authenticated) (rq, p) -> resources.typeHistory(rq, scope(p))),
                 Route.of("GET", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.read(rq, scope(p))),

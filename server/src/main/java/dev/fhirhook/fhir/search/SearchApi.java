@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.QueryString;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.fhir.definitions.SummaryElements;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.Set;
  * form body. Answers a {@code searchset} Bundle with self/first/next/previous links. Thread-safe.
  */
 public final class SearchApi {
-    static final int MAX_FORM_PARAMS = 1000;
     private static final Set<String> ALWAYS_KEPT = Set.of("resourceType", "id", "meta");
 
     private final SearchParser parser;
@@ -45,7 +44,7 @@ public final class SearchApi {
         if (!request.mediaType().equals("application/x-www-form-urlencoded")) throw ApiException.unsupportedMediaType();
         var params = new LinkedHashMap<String, List<String>>();
         request.query().forEach((k, v) -> params.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
-        form(new String(request.body(), StandardCharsets.UTF_8)).forEach((k, v) -> params.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+        QueryString.parse(new String(request.body(), StandardCharsets.UTF_8)).forEach((k, v) -> params.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
         return run(request, scope, params);
     }
 
@@ -147,22 +146,4 @@ public final class SearchApi {
         return url.toString();
     }
 
-    static Map<String, List<String>> form(String body) {
-        var params = new LinkedHashMap<String, List<String>>();
-        if (body.isEmpty()) return params;
-        int count = 0;
-        for (String pair : body.split("&")) {
-            if (pair.isEmpty()) continue;
-            if (++count > MAX_FORM_PARAMS) throw ApiException.tooLarge("Too many form parameters");
-            int eq = pair.indexOf('=');
-            try {
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("http.invalid-form", "Content could not be parsed: bad percent-encoding");
-            }
-        }
-        return params;
-    }
 }

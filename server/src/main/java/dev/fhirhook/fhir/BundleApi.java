@@ -1,0 +1,277 @@
+package dev.fhirhook.fhir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fhirhook.api.ApiException;
+import dev.fhirhook.api.ApiRequest;
+import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.Outcomes;
+import dev.fhirhook.api.QueryString;
+import dev.fhirhook.fhir.search.SearchApi;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code POST /fhir/R4/} with a {@code batch} or {@code transaction} Bundle. A transaction runs every entry
+ * in one database transaction (all or nothing), in the FHIR order DELETE, POST, PUT/PATCH, GET, after
+ * giving every new resource its id so that {@code urn:uuid:} references between entries are rewritten.
+ * A batch runs each entry on its own and reports each outcome. Thread-safe.
+ */
+public final class BundleApi {
+    public static final int MAX_ENTRIES = 1000;
+    private static final List<String> ORDER = List.of("DELETE", "POST", "PUT", "PATCH", "GET", "HEAD");
+
+    private final ResourceApi resources;
+    private final SearchApi search;
+
+    public BundleApi(ResourceApi resources, SearchApi search) {
+        this.resources = resources;
+        this.search = search;
+    }
+
+    /** One entry of the request, validated. */
+    private record Entry(int index, String method, String url, ObjectNode resource, String fullUrl, JsonNode request) {}
+
+    public ApiResponse process(ApiRequest request, Scope scope) {
+        String mediaType = request.mediaType();
+        if (!mediaType.equals("application/fhir+json") && !mediaType.equals("application/json")) {
+            throw ApiException.unsupportedMediaType();
+        }
+        if (!(FhirJson.parse(request.body()) instanceof ObjectNode bundle) || !"Bundle".equals(bundle.path("resourceType").asText())) {
+            throw ApiException.badRequest("bundle.not-a-bundle", "Expected a Bundle").at("resourceType");
+        }
+        String type = bundle.path("type").asText("");
+        if (!type.equals("batch") && !type.equals("transaction")) {
+            throw ApiException.badRequest("bundle.invalid-type", "Bundle type must be batch or transaction").at("type");
+        }
+        JsonNode rawEntries = bundle.path("entry");
+        if (!rawEntries.isMissingNode() && !rawEntries.isArray()) {
+            throw ApiException.badRequest("bundle.invalid-entry", "Bundle.entry must be an array").at("entry");
+        }
+        if (rawEntries.size() > MAX_ENTRIES) {
+            throw ApiException.badRequest("bundle.too-many-entries", "A Bundle may hold at most " + MAX_ENTRIES + " entries").at("entry");
+        }
+        var entries = new ArrayList<Entry>();
+        for (int i = 0; i < rawEntries.size(); i++) entries.add(entry(i, rawEntries.get(i)));
+        var responses = type.equals("transaction") ? transaction(request, scope, entries) : batch(request, scope, entries);
+        var out = FhirJson.mapper().createObjectNode();
+        out.put("resourceType", "Bundle");
+        out.put("type", type + "-response");
+        var list = out.putArray("entry");
+        responses.forEach(list::add);
+        return ApiResponse.json(200, ApiResponse.FHIR_JSON, FhirJson.bytes(out));
+    }
+
+    private static Entry entry(int index, JsonNode raw) {
+        String where = "entry[" + index + "]";
+        if (!raw.isObject()) throw invalid(where, "must be an object");
+        JsonNode req = raw.path("request");
+        if (!req.isObject()) throw invalid(where + ".request", "is required");
+        String method = req.path("method").asText("");
+        if (!ORDER.contains(method)) throw invalid(where + ".request.method", "must be GET, HEAD, POST, PUT, PATCH or DELETE");
+        String url = req.path("url").asText("");
+        if (url.isEmpty() || url.length() > 4096) throw invalid(where + ".request.url", "is required");
+        JsonNode resource = raw.get("resource");
+        if (resource != null && !resource.isObject()) throw invalid(where + ".resource", "must be an object");
+        if ((method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) && resource == null) {
+            throw invalid(where + ".resource", "is required for " + method);
+        }
+        JsonNode fullUrl = raw.get("fullUrl");
+        return new Entry(index, method, url, resource == null ? null : ((ObjectNode) resource).deepCopy(),
+                fullUrl != null && fullUrl.isTextual() ? fullUrl.asText() : null, req);
+    }
+
+    private List<ObjectNode> batch(ApiRequest request, Scope scope, List<Entry> entries) {
+        var out = new ArrayList<ObjectNode>();
+        for (Entry e : entries) {
+            try {
+                out.add(response(run(request, scope, resources, e, Map.of())));
+            } catch (ApiException failure) {
+                out.add(failed(failure, request));
+            }
+        }
+        return out;
+    }
+
+    private List<ObjectNode> transaction(ApiRequest request, Scope scope, List<Entry> entries) {
+        // A failing entry throws: the whole transaction is rolled back and that entry's outcome is the answer.
+        return resources.store().inTransaction((store, jdbc) -> {
+            var api = resources.on(store);
+            var created = assignIds(request, scope, api, jdbc, entries);
+            var references = new HashMap<String, String>();
+            for (Entry e : entries) {
+                var target = created.get(e.index());
+                if (target != null && e.fullUrl() != null && e.fullUrl().startsWith("urn:uuid:")) {
+                    references.put(e.fullUrl(), e.resource().path("resourceType").asText() + "/" + target.id());
+                }
+            }
+            for (Entry e : entries) {
+                if (e.resource() != null) rewrite(e.resource(), references, "entry[" + e.index() + "].resource");
+            }
+            var results = new ObjectNode[entries.size()];
+            for (String method : ORDER) {
+                for (Entry e : entries) {
+                    if (e.method().equals(method)) results[e.index()] = response(run(request, scope, api, e, created));
+                }
+            }
+            return List.of(results);
+        });
+    }
+
+    /** The id a POST entry of a transaction gets: new, or that of the resource its ifNoneExist found. */
+    private record Target(String id, boolean exists) {}
+
+    /** Gives every POST entry its target before anything is written, so that entries can refer to each other. */
+    private Map<Integer, Target> assignIds(ApiRequest request, Scope scope, ResourceApi api, dev.fhirhook.db.Jdbc jdbc, List<Entry> entries) {
+        var targets = new HashMap<Integer, Target>();
+        for (Entry e : entries) {
+            if (!e.method().equals("POST")) continue;
+            String ifNoneExist = e.request().path("ifNoneExist").asText("");
+            if (!ifNoneExist.isEmpty()) {
+                String type = e.resource().path("resourceType").asText();
+                var matches = api.conditional().lockAndMatch(jdbc, type, QueryString.parse(ifNoneExist), scope, request.baseUrl());
+                if (matches.size() > 1) throw at(e, ApiException.multipleMatches());
+                if (matches.size() == 1) {
+                    targets.put(e.index(), new Target(matches.getFirst(), true));
+                    continue;
+                }
+            }
+            targets.put(e.index(), new Target(UUID.randomUUID().toString(), false));
+        }
+        return targets;
+    }
+
+    /** Replaces every {@code urn:uuid:} reference to an entry by {@code Type/id}; one to no entry is a 400. */
+    private static void rewrite(JsonNode node, Map<String, String> ids, String where) {
+        if (node instanceof ObjectNode obj) {
+            for (var field : obj.properties()) {
+                JsonNode value = field.getValue();
+                if (value.isTextual() && value.asText().startsWith("urn:uuid:")) {
+                    String target = ids.get(value.asText());
+                    if (target != null) {
+                        field.setValue(TextNode.valueOf(target));
+                    } else if (field.getKey().equals("reference")) {
+                        throw ApiException.badRequest("bundle.unresolved-reference",
+                                "Unresolved reference " + quoted(value.asText()) + " in " + where + ": no entry has that fullUrl").at(where);
+                    }
+                } else {
+                    rewrite(value, ids, where);
+                }
+            }
+        } else if (node instanceof ArrayNode arr) {
+            for (JsonNode item : arr) rewrite(item, ids, where);
+        }
+    }
+
+    private ApiResponse run(ApiRequest parent, Scope scope, ResourceApi api, Entry e, Map<Integer, Target> targets) {
+        try {
+            String url = e.url().startsWith(parent.baseUrl() + "fhir/R4/") ? e.url().substring((parent.baseUrl() + "fhir/R4/").length()) : e.url();
+            int q = url.indexOf('?');
+            String path = q < 0 ? url : url.substring(0, q);
+            String query = q < 0 ? "" : url.substring(q + 1);
+            String[] segments = path.split("/");
+            var params = new LinkedHashMap<String, String>();
+            params.put("type", segments[0]);
+            if (segments.length > 1) params.put("id", segments[1]);
+            if (segments.length == 4 && segments[2].equals("_history")) params.put("vid", segments[3]);
+            var headers = new LinkedHashMap<String, List<String>>();
+            headers.put("content-type", List.of(e.method().equals("PATCH") ? "application/json-patch+json" : "application/fhir+json"));
+            String ifMatch = e.request().path("ifMatch").asText("");
+            if (!ifMatch.isEmpty()) headers.put("if-match", List.of(ifMatch));
+            String ifNoneExist = e.request().path("ifNoneExist").asText("");
+            if (!ifNoneExist.isEmpty() && targets.isEmpty()) headers.put("if-none-exist", List.of(ifNoneExist));
+            byte[] body = e.resource() == null ? new byte[0] : FhirJson.bytes(e.resource());
+            if (e.method().equals("PATCH")) body = patchBody(e);
+            var sub = new ApiRequest(e.method(), "/fhir/R4/" + path, params, QueryString.parse(query), headers, body,
+                    parent.ids(), parent.clientIp(), parent.baseUrl());
+            boolean history = segments.length >= 2 && segments[segments.length - 1].equals("_history")
+                    || segments.length == 4 && segments[2].equals("_history");
+            return switch (e.method()) {
+                case "POST" -> {
+                    if (segments.length != 1) throw invalid("entry[" + e.index() + "].request.url", "POST must name only the type");
+                    Target target = targets.get(e.index());
+                    if (target == null) yield api.create(sub, scope); // batch: an ordinary (conditional) create
+                    if (target.exists()) yield ResourceApi.written(sub, api.store().read(scope, segments[0], target.id()), 200);
+                    String type = api.requireType(sub);
+                    var created = api.store().create(scope, api.resourceBody(sub, type), target.id());
+                    yield ResourceApi.written(sub, created, 201).withHeader("Location", ResourceApi.versionUrl(sub, created));
+                }
+                case "PUT" -> segments.length == 1 ? api.conditionalUpdate(sub, scope) : api.update(sub, scope);
+                case "PATCH" -> segments.length == 1 ? api.conditionalPatch(sub, scope) : api.patch(sub, scope);
+                case "DELETE" -> segments.length == 1 ? api.conditionalDelete(sub, scope) : api.delete(sub, scope);
+                default -> { // GET, HEAD
+                    if (segments.length == 1) yield search.search(sub, scope);
+                    if (segments.length == 2 && segments[1].equals("_history")) yield api.typeHistory(sub, scope);
+                    if (segments.length == 2) yield api.read(sub, scope);
+                    if (segments.length == 3 && history) yield api.instanceHistory(sub, scope);
+                    if (segments.length == 4 && history) yield api.vread(sub, scope);
+                    throw invalid("entry[" + e.index() + "].request.url", "is not a FHIR interaction URL");
+                }
+            };
+        } catch (ApiException failure) {
+            throw at(e, failure);
+        }
+    }
+
+    /** FHIR carries a JSON Patch in a bundle as a Binary whose data is the patch. */
+    private static byte[] patchBody(Entry e) {
+        ObjectNode resource = e.resource();
+        if ("Binary".equals(resource.path("resourceType").asText()) && resource.path("data").isTextual()) {
+            try {
+                return Base64.getDecoder().decode(resource.get("data").asText());
+            } catch (IllegalArgumentException bad) {
+                throw invalid("entry[" + e.index() + "].resource.data", "is not base64");
+            }
+        }
+        throw invalid("entry[" + e.index() + "].resource", "a PATCH entry must carry a Binary with the JSON Patch as data");
+    }
+
+    private static ObjectNode response(ApiResponse response) {
+        var entry = FhirJson.mapper().createObjectNode();
+        if (response.body().length > 0 && response.contentType() != null && response.contentType().contains("json")) {
+            JsonNode body = FhirJson.parse(response.body());
+            if (body.path("resourceType").asText().equals("OperationOutcome")) {
+                entry.putObject("response").set("outcome", body);
+            } else {
+                entry.set("resource", body);
+            }
+        }
+        var out = entry.has("response") ? (ObjectNode) entry.get("response") : entry.putObject("response");
+        out.put("status", String.valueOf(response.status()));
+        Optional.ofNullable(response.headers().get("Location")).ifPresent(v -> out.put("location", v));
+        Optional.ofNullable(response.headers().get("ETag")).ifPresent(v -> out.put("etag", v));
+        Optional.ofNullable(response.headers().get("Last-Modified")).ifPresent(v -> out.put("lastModified", v));
+        return entry;
+    }
+
+    private static ObjectNode failed(ApiException failure, ApiRequest request) {
+        var entry = FhirJson.mapper().createObjectNode();
+        var response = entry.putObject("response");
+        response.put("status", String.valueOf(failure.status()));
+        response.set("outcome", Outcomes.of(failure, request.ids()));
+        return entry;
+    }
+
+    private static ApiException at(Entry e, ApiException failure) {
+        String where = "entry[" + e.index() + "]";
+        return failure.expression() != null && failure.expression().startsWith("entry[") ? failure : failure.at(where);
+    }
+
+    private static ApiException invalid(String where, String why) {
+        return ApiException.badRequest("bundle.invalid-entry", "Invalid " + where + ": " + why).at(where);
+    }
+
+    /** User text quoted in a message, bounded. */
+    private static String quoted(String s) {
+        return "'" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'";
+    }
+}
