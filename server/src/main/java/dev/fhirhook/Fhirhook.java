@@ -53,7 +53,7 @@ public final class Fhirhook implements AutoCloseable {
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, VERSION, clock), resources, search, new BundleApi(resources, search));
+                    new Metadata(types, searchParameters, VERSION, clock), resources, search, new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var http = new HttpServer(settings, routes, new BasicAuthenticator(store));

@@ -1,6 +1,9 @@
 package dev.fhirhook.fhir;
 
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.fhir.definitions.SearchParam;
+import dev.fhirhook.fhir.definitions.SearchParamType;
+import dev.fhirhook.fhir.definitions.SearchParameters;
 import java.time.Clock;
 
 /**
@@ -11,7 +14,7 @@ import java.time.Clock;
 public final class Metadata {
     private final byte[] body;
 
-    public Metadata(ResourceTypes types, String version, Clock clock) {
+    public Metadata(ResourceTypes types, SearchParameters parameters, String version, Clock clock) {
         var cs = FhirJson.mapper().createObjectNode();
         cs.put("resourceType", "CapabilityStatement");
         cs.put("status", "active");
@@ -36,16 +39,27 @@ public final class Metadata {
             r.put("type", type);
             var interactions = r.putArray("interaction");
             for (String code : new String[] {"read", "vread", "update", "patch", "delete", "history-instance",
-                    "history-type", "create"}) {
+                    "history-type", "create", "search-type"}) {
                 interactions.addObject().put("code", code);
             }
             r.put("versioning", "versioned-update");
             r.put("readHistory", true);
             r.put("updateCreate", true);
-            r.put("conditionalCreate", false);
-            r.put("conditionalUpdate", false);
-            r.put("conditionalDelete", "not-supported");
+            r.put("conditionalCreate", true);
+            r.put("conditionalUpdate", true);
+            r.put("conditionalDelete", "single");
+            var searchParams = r.putArray("searchParam");
+            var includes = r.putArray("searchInclude");
+            for (SearchParam param : parameters.of(type)) {
+                if (param.type() == SearchParamType.COMPOSITE || param.type() == SearchParamType.SPECIAL) continue;
+                if (param.expression().isEmpty() && !param.code().equals("_id") && !param.code().equals("_lastUpdated")) continue;
+                searchParams.addObject().put("name", param.code()).put("definition", param.url()).put("type", param.type().code());
+                if (param.type() == SearchParamType.REFERENCE) includes.add(type + ":" + param.code());
+            }
         }
+        var system = rest.putArray("interaction");
+        system.addObject().put("code", "transaction");
+        system.addObject().put("code", "batch");
         this.body = FhirJson.bytes(cs);
     }
 

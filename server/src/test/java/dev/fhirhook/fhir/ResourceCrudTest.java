@@ -158,7 +158,7 @@ class ResourceCrudTest {
         assertThat(resources.findValuesAsText("type")).contains("Patient", "Invoice", "Account", "Bot", "ProjectMembership")
                 .hasSize(156);
         assertThat(resources.get(0).path("interaction").findValuesAsText("code"))
-                .containsExactlyInAnyOrder("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create");
+                .containsExactlyInAnyOrder("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type");
         assertThat(reply.json().path("fhirVersion").asText()).isEqualTo("4.0.1");
     }
 
