@@ -67,7 +67,7 @@ public final class ResourceApi {
     public ApiResponse patch(ApiRequest request, Scope scope) {
         String type = requireType(request);
         String id = requireId(request);
-        if (!PATCH_TYPES.contains(request.mediaType())) throw ApiException.unsupportedMediaType();
+        request.requireMediaType(PATCH_TYPES, false);
         JsonNode patch = FhirJson.parse(request.body());
         var current = store.read(scope, type, id);
         JsonNode patched = JsonPatch.apply(current.json(), patch);
@@ -126,8 +126,7 @@ public final class ResourceApi {
     }
 
     private ObjectNode resourceBody(ApiRequest request, String type) {
-        String mediaType = request.mediaType();
-        if (!JSON_TYPES.contains(mediaType) && !mediaType.endsWith("+json")) throw ApiException.unsupportedMediaType();
+        request.requireMediaType(JSON_TYPES, true);
         JsonNode body = FhirJson.parse(request.body());
         if (!(body instanceof ObjectNode resource)) {
             throw ApiException.badRequest("fhir.not-a-resource", "Content could not be parsed: expected a JSON object");
