@@ -78,6 +78,10 @@ public final class ApiException extends RuntimeException {
     public static ApiException unavailable(String code, String text) {
         return new ApiException(503, code, "unavailable", "transient", text, null);
     }
+    public static ApiException httpVersionNotSupported() {
+        return new ApiException(505, "http.version-not-supported", "http-version-not-supported", "not-supported",
+                "HTTP version not supported", null);
+    }
     public static ApiException internal() {
         return new ApiException(500, "server.internal", "server-error", "exception", "Internal server error", null);
     }

@@ -44,6 +44,23 @@ public record ApiRequest(
         return header("content-type").map(ApiRequest::bareMediaType).orElse("");
     }
 
+    /**
+     * Refuses (415) a body whose media type is not one of {@code allowed} (or, with {@code anyJson}, some
+     * {@code application/*+json}), or whose charset is not UTF-8: JSON bodies are always read as UTF-8.
+     */
+    public void requireMediaType(java.util.Set<String> allowed, boolean anyJson) {
+        String type = mediaType();
+        boolean known = allowed.contains(type) || (anyJson && type.startsWith("application/") && type.endsWith("+json"));
+        if (!known) throw ApiException.unsupportedMediaType();
+        String contentType = header("content-type").orElse("");
+        for (String param : contentType.split(";")) {
+            String p = param.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!p.startsWith("charset=")) continue;
+            String charset = p.substring("charset=".length()).replace("\"", "");
+            if (!charset.equals("utf-8") && !charset.equals("utf8")) throw ApiException.unsupportedMediaType();
+        }
+    }
+
     public ApiRequest withPathParams(Map<String, String> params) {
         return new ApiRequest(method, path, params, query, headers, body, ids, clientIp, baseUrl);
     }

@@ -47,7 +47,7 @@ public final class BasicAuthenticator {
         if (!secretMatches) return Optional.empty();
         String status = json.path("status").asText("active");
         if (!"active".equals(status)) return Optional.empty();
-        var membership = store.findMembershipByUser("ClientApplication/" + clientId);
+        var membership = store.findMembershipByUser(client.get().projectId(), "ClientApplication/" + clientId);
         if (membership.isEmpty()) return Optional.empty();
         var pm = membership.get().json();
         if (!pm.path("active").asBoolean(true)) return Optional.empty();

@@ -82,7 +82,7 @@ public final class Bootstrap {
         });
         client.put("secret", secret).put("status", "active");
         store.update(scope, client, Optional.empty(), "PUT");
-        if (store.findMembershipByUser("ClientApplication/" + clientId).isEmpty()) {
+        if (store.findMembershipByUser(projectId, "ClientApplication/" + clientId).isEmpty()) {
             createAdminMembership(scope, projectId, clientId);
         }
         log.info("super-admin client {} set from configuration", clientId);

@@ -97,10 +97,24 @@ public final class ConfigLoader {
         return Optional.ofNullable(values.get(key)).filter(v -> !v.text().isEmpty());
     }
 
+    /** Values never repeated in messages because they are secrets. */
+    private static final List<String> SECRET_KEYS = List.of("database-password", "admin-client-secret");
+
     private ConfigException bad(String key, String why) {
         var v = values.get(key);
-        return new ConfigException("invalid " + key + (v == null ? "" : " '" + v.text() + "' from " + v.source())
-                + ": " + why);
+        String shown = v == null ? "" : SECRET_KEYS.contains(key) ? " from " + v.source()
+                : " '" + withoutCredentials(v.text()) + "' from " + v.source();
+        return new ConfigException("invalid " + key + shown + ": " + why);
+    }
+
+    /** A URL as it may be shown: user, password and password parameters masked. */
+    static String withoutCredentials(String text) {
+        return text.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    private String sourceOf(String key) {
+        var v = values.get(key);
+        return v == null ? "defaults" : v.source();
     }
 
     private int intValue(String key, int def, int min, int max) {
@@ -160,23 +174,30 @@ public final class ConfigLoader {
         var clientId = value("admin-client-id").map(Value::text);
         var clientSecret = value("admin-client-secret").map(Value::text);
         if (clientId.isPresent() != clientSecret.isPresent()) {
-            throw new ConfigException("admin-client-id and admin-client-secret (" + envName("admin-client-id")
-                    + ", " + envName("admin-client-secret") + ") must be set together");
+            String given = clientId.isPresent() ? "admin-client-id" : "admin-client-secret";
+            String missing = clientId.isPresent() ? "admin-client-secret" : "admin-client-id";
+            throw new ConfigException(given + " is set (from " + sourceOf(given) + ") but " + missing + " is not: set both ("
+                    + envName("admin-client-id") + ", " + envName("admin-client-secret") + ") or neither");
         }
         if (clientId.isPresent() && !FHIR_ID.matcher(clientId.get()).matches()) {
             throw bad("admin-client-id", "must be a FHIR id: 1-64 of A-Z a-z 0-9 - .");
         }
         if (clientSecret.isPresent() && clientSecret.get().length() < 16) {
-            throw new ConfigException("invalid admin-client-secret from " + values.get("admin-client-secret").source()
-                    + ": must be at least 16 characters");
+            throw bad("admin-client-secret", "must be at least 16 characters");
         }
 
         long maxJson = sizeValue("max-json-size", 1024 * 1024, 1024, 64L * 1024 * 1024);
         List<String> proxies = new ArrayList<>();
         value("trusted-proxies").ifPresent(v -> Arrays.stream(v.text().split(","))
                 .map(String::strip).filter(s -> !s.isEmpty()).forEach(ip -> {
-                    if (!ip.matches("[0-9A-Fa-f:.]+")) throw bad("trusted-proxies", "'" + ip + "' is not an IP address");
-                    proxies.add(ip);
+                    try {
+                        // IPv4 in its full dotted form only (ofLiteral also takes legacy forms such as 1.2.3); no DNS
+                        if (!ip.contains(":") && !ip.matches("(\\d{1,3}\\.){3}\\d{1,3}")) throw new IllegalArgumentException();
+                        java.net.InetAddress.ofLiteral(ip);
+                        proxies.add(ip);
+                    } catch (IllegalArgumentException e) {
+                        throw bad("trusted-proxies", "'" + ip + "' is not an IP address");
+                    }
                 }));
         return new Config(host, port, baseUrl, data, database,
                 new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies));

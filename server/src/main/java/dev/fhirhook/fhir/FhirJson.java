@@ -90,7 +90,7 @@ public final class FhirJson {
         String message = e.getOriginalMessage();
         if (message == null) return "malformed JSON";
         if (message.contains("Duplicate field")) {
-            message = "duplicate key" + message.substring(message.indexOf('\''), message.lastIndexOf('\'') + 1);
+            message = "duplicate key " + message.substring(message.indexOf('\''), message.lastIndexOf('\'') + 1);
         } else if (message.contains("nesting depth")) {
             message = "JSON nested deeper than " + MAX_DEPTH + " levels";
         } else if (message.contains("Invalid UTF-8")) {

@@ -60,7 +60,7 @@ public final class JsonPatch {
             }
             case "copy" -> add(doc, path, resolve(doc, pointer(text(op, "from"))).deepCopy());
             case "test" -> {
-                if (!resolve(doc, path).equals(value(op))) throw new PatchFailure("test of " + op.get("path").asText() + " did not match");
+                if (!sameValue(resolve(doc, path), value(op))) throw new PatchFailure("test of " + op.get("path").asText() + " did not match");
                 yield doc;
             }
             default -> throw new PatchFailure("unknown op '" + name + "'");
@@ -83,10 +83,35 @@ public final class JsonPatch {
         if (!text.startsWith("/")) throw new PatchFailure("path '" + text + "' must start with '/'");
         var tokens = new ArrayList<String>();
         for (String raw : text.substring(1).split("/", -1)) {
-            if (raw.matches(".*~[^01].*|.*~$")) throw new PatchFailure("path '" + text + "' has an invalid escape");
+            for (int i = 0; i < raw.length(); i++) {
+                if (raw.charAt(i) == '~' && (i + 1 == raw.length() || (raw.charAt(i + 1) != '0' && raw.charAt(i + 1) != '1'))) {
+                    throw new PatchFailure("path '" + text + "' has an invalid escape");
+                }
+            }
             tokens.add(raw.replace("~1", "/").replace("~0", "~"));
         }
         return tokens;
+    }
+
+    /** JSON equality as RFC 6902 defines it for "test": numbers compare by value (1 equals 1.0). */
+    static boolean sameValue(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) return a.decimalValue().compareTo(b.decimalValue()) == 0;
+        if (a.isArray() && b.isArray()) {
+            if (a.size() != b.size()) return false;
+            for (int i = 0; i < a.size(); i++) {
+                if (!sameValue(a.get(i), b.get(i))) return false;
+            }
+            return true;
+        }
+        if (a.isObject() && b.isObject()) {
+            if (a.size() != b.size()) return false;
+            for (var field : a.properties()) {
+                JsonNode other = b.get(field.getKey());
+                if (other == null || !sameValue(field.getValue(), other)) return false;
+            }
+            return true;
+        }
+        return a.equals(b);
     }
 
     private static JsonNode resolve(JsonNode doc, List<String> path) throws PatchFailure {

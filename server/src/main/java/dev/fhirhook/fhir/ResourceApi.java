@@ -146,7 +146,7 @@ public final class ResourceApi {
     }
 
     private ApiResponse patch(ApiRequest request, ResourceStore store, Scope scope, String type, String id) {
-        if (!PATCH_TYPES.contains(request.mediaType())) throw ApiException.unsupportedMediaType();
+        request.requireMediaType(PATCH_TYPES, false);
         JsonNode patch = FhirJson.parse(request.body());
         var current = store.read(scope, type, id);
         JsonNode patched = JsonPatch.apply(current.json(), patch);
@@ -205,8 +205,7 @@ public final class ResourceApi {
     }
 
     ObjectNode resourceBody(ApiRequest request, String type) {
-        String mediaType = request.mediaType();
-        if (!JSON_TYPES.contains(mediaType) && !mediaType.endsWith("+json")) throw ApiException.unsupportedMediaType();
+        request.requireMediaType(JSON_TYPES, true);
         JsonNode body = FhirJson.parse(request.body());
         if (!(body instanceof ObjectNode resource)) {
             throw ApiException.badRequest("fhir.not-a-resource", "Content could not be parsed: expected a JSON object");

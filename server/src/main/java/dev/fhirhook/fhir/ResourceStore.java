@@ -81,6 +81,7 @@ public final class ResourceStore {
     /** Creates a resource with an id the server chose beforehand (transactions assign ids to urn:uuid entries first). */
     public StoredResource create(Scope scope, ObjectNode resource, String id) {
         String type = resource.get("resourceType").asText();
+        AdminRules.checkWrite(scope, type, resource, null);
         return jdbc.inTransaction(tx -> {
             var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
             insertCurrent(tx, version);
@@ -90,12 +91,14 @@ public final class ResourceStore {
 
     /** Reads the current version; 404 when absent or outside the scope, 410 when deleted. */
     public StoredResource read(Scope scope, String type, String id) {
+        AdminRules.checkAccess(scope, type);
         var current = findCurrent(jdbc, scope, type, id, false).orElseThrow(ApiException::notFound);
         if (current.deleted()) throw ApiException.gone();
         return current;
     }
 
     public StoredResource readVersion(Scope scope, String type, String id, String versionId) {
+        AdminRules.checkAccess(scope, type);
         UUID vid = parseVersionId(versionId).orElseThrow(ApiException::notFound);
         var where = new Where(scope, "resource_type = ? and id = ? and version_id = ?", type, id, vid);
         var version = jdbc.queryOne("select " + HISTORY_COLUMNS + " from resource_history" + where.sql(),
@@ -123,9 +126,11 @@ public final class ResourceStore {
                         throw ApiException.notFound();
                     }
                     if (ifMatch.isPresent() && (existing.isEmpty() || existing.get().deleted()
-                            || !ifMatch.get().equals(existing.get().versionId().toString()))) {
+                            || !matchesVersion(ifMatch.get(), existing.get()))) {
                         throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
                     }
+                    AdminRules.checkWrite(scope, type, resource,
+                            existing.filter(r -> !r.deleted()).map(StoredResource::json).orElse(null));
                     if (existing.isEmpty()) {
                         var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
                         insertCurrent(tx, version);
@@ -150,12 +155,21 @@ public final class ResourceStore {
         }
     }
 
+    /** {@code If-Match: *} matches any current version; otherwise the version id must be the current one. */
+    private static boolean matchesVersion(String ifMatch, StoredResource current) {
+        return ifMatch.equals("*") || ifMatch.equals(current.versionId().toString());
+    }
+
     /** Marks the resource deleted, keeping its history. 404 when absent, 410 when already deleted. */
     public void delete(Scope scope, String type, String id, Optional<String> ifMatch) {
+        AdminRules.checkAccess(scope, type);
+        if (!scope.superAdmin() && type.equals("Project")) {
+            throw ApiException.forbidden("auth.super-admin-only", "Only super admins can delete projects");
+        }
         jdbc.inTransaction(tx -> {
             var current = findCurrent(tx, scope, type, id, true).orElseThrow(ApiException::notFound);
             if (current.deleted()) throw ApiException.gone();
-            if (ifMatch.isPresent() && !ifMatch.get().equals(current.versionId().toString())) {
+            if (ifMatch.isPresent() && !matchesVersion(ifMatch.get(), current)) {
                 throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
             }
             var version = new StoredResource(type, id, current.projectId(), UUID.randomUUID(), now(), true,
@@ -172,6 +186,7 @@ public final class ResourceStore {
 
     /** History of one resource, deleted versions included; 404 when it never existed in scope. */
     public HistoryPage instanceHistory(Scope scope, String type, String id, int count, int offset, Optional<Instant> since) {
+        AdminRules.checkAccess(scope, type);
         findCurrent(jdbc, scope, type, id, false).orElseThrow(ApiException::notFound);
         var where = new Where(scope, "resource_type = ? and id = ?", type, id);
         since.ifPresent(s -> where.and("last_updated >= ?", s));
@@ -185,6 +200,7 @@ public final class ResourceStore {
 
     /** History of every resource of a type in scope, newest first. */
     public HistoryPage typeHistory(Scope scope, String type, int count, int offset, Optional<Instant> since) {
+        AdminRules.checkAccess(scope, type);
         var where = new Where(scope, "resource_type = ?", type);
         since.ifPresent(s -> where.and("last_updated >= ?", s));
         var versions = jdbc.query("select " + HISTORY_COLUMNS + " from resource_history" + where.sql()
@@ -199,15 +215,19 @@ public final class ResourceStore {
                 ResourceStore::currentRow, type, id).filter(r -> !r.deleted());
     }
 
-    /** The live ProjectMembership whose {@code user} is the given reference, across all projects. */
-    public Optional<StoredResource> findMembershipByUser(String userReference) {
+    /**
+     * The live ProjectMembership in {@code projectId} whose {@code user} is the given reference. Limited to
+     * the user's own project, so a membership written elsewhere naming someone else's client means nothing.
+     */
+    public Optional<StoredResource> findMembershipByUser(String projectId, String userReference) {
         return jdbc.query("select " + COLUMNS + """
                          from resource
                         where resource_type = 'ProjectMembership' and not deleted
                           and (content::jsonb) -> 'user' ->> 'reference' = ?
+                          and project_id = ?
                         order by last_updated
                         limit 1
-                        """, ResourceStore::currentRow, userReference).stream().findFirst();
+                        """, ResourceStore::currentRow, userReference, projectId).stream().findFirst();
     }
 
     /** The project marked {@code superAdmin}, which bootstrap creates on an empty database. */

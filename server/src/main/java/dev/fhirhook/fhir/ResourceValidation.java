@@ -3,12 +3,18 @@ package dev.fhirhook.fhir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
+import java.math.BigDecimal;
 
 /**
- * Structural checks every stored resource passes: the parts the server relies on have the right JSON
- * types. Full StructureDefinition validation is not done here. Pure.
+ * Structural checks every stored resource passes, over the whole tree: the parts the server relies on have
+ * the right JSON types, FHIR's ban on {@code null} and empty names holds, and nothing reaches PostgreSQL
+ * that it would refuse or silently alter (NUL characters, unpaired surrogates, decimals beyond what can be
+ * written back). Full StructureDefinition validation is not done here. Pure.
  */
 final class ResourceValidation {
+    /** FHIR decimals have at most 18 significant digits; exponents beyond this are not numbers anyone stores. */
+    static final int MAX_DECIMAL_SCALE = 1000;
+
     private ResourceValidation() {}
 
     static void check(ObjectNode resource) {
@@ -21,14 +27,50 @@ final class ResourceValidation {
         if (meta != null && !meta.isObject()) {
             throw ApiException.badRequest("fhir.invalid-meta", "Invalid meta: must be an object").at("meta");
         }
-        for (var entry : resource.properties()) {
-            if (entry.getValue().isNull()) {
-                throw ApiException.badRequest("fhir.null-value", "Invalid value: null is not allowed in FHIR JSON")
-                        .at(entry.getKey());
+        walk(resource, "");
+    }
+
+    private static void walk(JsonNode node, String path) {
+        if (node.isObject()) {
+            for (var entry : node.properties()) {
+                String name = entry.getKey();
+                if (name.isEmpty()) throw invalid("fhir.empty-key", "Invalid property: empty name", path);
+                checkText(name, path);
+                walk(entry.getValue(), path.isEmpty() ? name : path + "." + name);
             }
-            if (entry.getKey().isEmpty()) {
-                throw ApiException.badRequest("fhir.empty-key", "Invalid property: empty name");
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) walk(node.get(i), path + "[" + i + "]");
+        } else if (node.isNull()) {
+            throw invalid("fhir.null-value", "Invalid value: null is not allowed in FHIR JSON", path);
+        } else if (node.isTextual()) {
+            checkText(node.asText(), path);
+        } else if (node.isBigDecimal()) {
+            BigDecimal value = node.decimalValue();
+            if (Math.abs(value.scale()) > MAX_DECIMAL_SCALE || value.precision() > 64) {
+                throw invalid("fhir.invalid-number", "Invalid number: out of range", path);
             }
         }
+    }
+
+    private static void checkText(String text, String path) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) throw invalid("fhir.invalid-character", "Invalid string: contains the NUL character", path);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                throw invalid("fhir.invalid-character", "Invalid string: unpaired surrogate", path);
+            }
+            if (Character.isLowSurrogate(c)) {
+                throw invalid("fhir.invalid-character", "Invalid string: unpaired surrogate", path);
+            }
+        }
+    }
+
+    private static ApiException invalid(String code, String text, String path) {
+        var e = ApiException.badRequest(code, text);
+        return path.isEmpty() ? e : e.at(path.length() > 200 ? path.substring(0, 200) : path);
     }
 }

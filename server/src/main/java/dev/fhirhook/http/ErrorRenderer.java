@@ -25,6 +25,11 @@ final class ErrorRenderer {
     ApiResponse render(Throwable failure, RequestIds ids, String method, String path, String authorization) {
         ApiException api = switch (failure) {
             case ApiException e -> e;
+            case DataAccessException e when e.sqlState() != null && e.sqlState().startsWith("22") -> {
+                // PostgreSQL refused a value (e.g. a NUL character in a search value): the client's input, not our bug
+                log.info("request {} {} {}: value refused by the database: {}", ids.requestId(), method, path, e.sqlState());
+                yield ApiException.badRequest("db.invalid-value", "Invalid value in the request");
+            }
             case DataAccessException e when e.unavailable() -> {
                 log.warn("request {} {} {}: database unavailable: {}", ids.requestId(), method, path, e.getMessage());
                 yield ApiException.unavailable("db.unavailable", "Service unavailable: the database cannot be reached");

@@ -115,6 +115,9 @@ public final class HttpServer implements AutoCloseable {
             ApiResponse result;
             try {
                 result = dispatch(request, headers, ids, method, path);
+            } catch (Router.MethodNotAllowed e) {
+                result = errors.render(ApiException.methodNotAllowed("Method not allowed"), ids, method, path, null)
+                        .withHeader("Allow", String.join(", ", e.allowed()));
             } catch (Throwable failure) {
                 var auth = headers.get("authorization");
                 result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst());
@@ -125,6 +128,9 @@ public final class HttpServer implements AutoCloseable {
 
         private ApiResponse dispatch(Request request, Map<String, List<String>> headers, RequestIds ids,
                 String method, String path) throws IOException {
+            if (hasDotSegment(request.getHttpURI().getPath())) {
+                throw ApiException.badRequest("http.invalid-path", "Invalid path: '.' and '..' segments are not allowed");
+            }
             var match = router.match(method, path);
             String peer = Request.getRemoteAddr(request);
             var query = QueryString.parse(request.getHttpURI().getQuery());
@@ -140,6 +146,18 @@ public final class HttpServer implements AutoCloseable {
             };
         }
 
+        /** Raw dot segments would let one route's URL reach another after normalisation; refuse them. */
+        static boolean hasDotSegment(String rawPath) {
+            if (rawPath == null) return false;
+            for (String segment : rawPath.split("/", -1)) {
+                String s = segment.toLowerCase(Locale.ROOT);
+                if (s.equals(".") || s.equals("..") || s.equals("%2e") || s.equals("%2e%2e") || s.equals(".%2e") || s.equals("%2e.")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         private byte[] body(Request request) throws IOException {
             long declared = request.getLength();
             if (declared > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
@@ -148,6 +166,9 @@ public final class HttpServer implements AutoCloseable {
                 byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
                 if (bytes.length > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
                 return bytes;
+            } catch (IOException e) {
+                // the client sent less than it announced, or broken chunked framing
+                throw ApiException.badRequest("http.incomplete-body", "Request body incomplete or malformed");
             }
         }
 
@@ -172,6 +193,16 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /** Jetty's reason for refusing a request (e.g. an ambiguous or malformed URI), short and printable, or "". */
+    private static String reason(Request request) {
+        Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
+        if (!(message instanceof String text) || text.isBlank() || text.equalsIgnoreCase("Bad Request")) {
+            return ": malformed request line, URI or path";
+        }
+        String clean = text.replaceAll("[^\\x20-\\x7e]", "?");
+        return ": " + (clean.length() > 120 ? clean.substring(0, 120) : clean);
+    }
+
     /** Errors Jetty raises itself (malformed request line, headers too large, ...) as OperationOutcomes too. */
     private static final class OutcomeErrorHandler extends ErrorHandler {
         private final String baseUrl;
@@ -183,15 +214,17 @@ public final class HttpServer implements AutoCloseable {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             int status = response.getStatus() >= 400 ? response.getStatus() : 400;
-            var text = switch (status) {
-                case 413 -> "Request body too large";
-                case 414 -> "Request URI too long";
-                case 431 -> "Request headers too large";
-                case 415 -> "Unsupported media type";
-                default -> status >= 500 ? "Internal server error" : "Bad request";
+            var e = switch (status) {
+                case 413 -> ApiException.tooLarge("Request body too large");
+                case 415 -> ApiException.unsupportedMediaType();
+                case 505 -> ApiException.httpVersionNotSupported();
+                default -> status >= 500 ? ApiException.internal()
+                        : ApiException.badRequest("http.bad-request", switch (status) {
+                            case 414 -> "Request URI too long";
+                            case 431 -> "Request headers too large";
+                            default -> "Bad request" + reason(request);
+                        });
             };
-            var e = status == 413 ? ApiException.tooLarge(text) : status >= 500 ? ApiException.internal()
-                    : ApiException.badRequest("http.bad-request", text);
             var ids = new RequestIds(java.util.UUID.randomUUID().toString(), java.util.UUID.randomUUID().toString());
             var outcome = Outcomes.of(e, ids);
             response.setStatus(status);

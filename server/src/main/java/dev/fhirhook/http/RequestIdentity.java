@@ -20,7 +20,7 @@ final class RequestIdentity {
     private final List<String> trustedProxies;
 
     RequestIdentity(List<String> trustedProxies) {
-        this.trustedProxies = List.copyOf(trustedProxies);
+        this.trustedProxies = trustedProxies.stream().map(RequestIdentity::canonical).toList();
     }
 
     RequestIds ids(Map<String, List<String>> headers) {
@@ -42,16 +42,25 @@ final class RequestIdentity {
 
     /** The client address: the peer, or the nearest untrusted hop of X-Forwarded-For when the peer is a trusted proxy. */
     String clientIp(String peer, Map<String, List<String>> headers) {
-        if (!trustedProxies.contains(peer)) return peer;
+        if (trustedProxies.isEmpty() || !trustedProxies.contains(canonical(peer))) return peer;
         String forwarded = first(headers, "x-forwarded-for");
         if (forwarded == null) return peer;
         String[] hops = forwarded.split(",");
         for (int i = hops.length - 1; i >= 0; i--) {
             String hop = hops[i].strip();
             if (hop.isEmpty() || !hop.matches("[0-9A-Fa-f:.]{2,45}")) return peer;
-            if (!trustedProxies.contains(hop)) return hop;
+            if (!trustedProxies.contains(canonical(hop))) return hop;
         }
         return peer;
+    }
+
+    /** The canonical text of an address literal (so that ::1 and 0:0:0:0:0:0:0:1 compare equal). */
+    private static String canonical(String address) {
+        try {
+            return java.net.InetAddress.ofLiteral(address).getHostAddress();
+        } catch (IllegalArgumentException e) {
+            return address;
+        }
     }
 
     private static String first(Map<String, List<String>> headers, String name) {

@@ -14,23 +14,35 @@ import java.util.Optional;
 final class Router {
     record Match(Route route, Map<String, String> params) {}
 
+    /** The path exists, but not for this method; {@code allowed} lists the methods it has. */
+    static final class MethodNotAllowed extends RuntimeException {
+        private final List<String> allowed;
+
+        MethodNotAllowed(List<String> allowed) {
+            super("method not allowed", null, false, false);
+            this.allowed = List.copyOf(allowed);
+        }
+
+        List<String> allowed() { return allowed; }
+    }
+
     private final List<Route> routes;
 
     Router(List<Route> routes) {
         this.routes = List.copyOf(routes);
     }
 
-    /** The matching route; 405 when the path exists for other methods, 404 when it does not exist. */
+    /** The matching route; {@link MethodNotAllowed} when the path exists for other methods, 404 when it does not exist. */
     Match match(String method, String path) {
         List<String> segments = split(path);
-        boolean pathExists = false;
+        var allowed = new ArrayList<String>();
         for (Route route : routes) {
             Optional<Map<String, String>> params = bind(route.segments(), segments);
             if (params.isEmpty()) continue;
             if (route.method().equals(method)) return new Match(route, params.get());
-            pathExists = true;
+            if (!allowed.contains(route.method())) allowed.add(route.method());
         }
-        if (pathExists) throw ApiException.methodNotAllowed("Method not allowed");
+        if (!allowed.isEmpty()) throw new MethodNotAllowed(allowed);
         throw ApiException.notFound("http.no-route", "Not found");
     }
 

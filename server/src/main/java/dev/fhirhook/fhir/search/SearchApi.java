@@ -5,6 +5,7 @@ import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.QueryString;
+import dev.fhirhook.fhir.AdminRules;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.Scope;
@@ -51,6 +52,7 @@ public final class SearchApi {
     private ApiResponse run(ApiRequest request, Scope scope, Map<String, List<String>> params) {
         String type = request.pathParam("type");
         if (!types.known(type)) throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type").at(SearchParser.bounded(type));
+        AdminRules.checkAccess(scope, type);
         boolean lenient = request.header("prefer").map(p -> p.contains("handling=lenient")).orElse(false);
         var query = parser.parse(type, params, lenient);
         var result = engine.search(query, scope, request.baseUrl());
