@@ -22,7 +22,7 @@ public final class QueryString {
         for (String pair : raw.split("&")) {
             if (pair.isEmpty()) continue;
             if (++count > MAX_PARAMS) {
-                throw ApiException.badRequest("http.too-many-parameters", "Too many parameters (at most " + MAX_PARAMS + ")");
+                throw ApiException.badRequest("http.too-many-parameters", "Too many query parameters (at most " + MAX_PARAMS + ")");
             }
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
