@@ -52,10 +52,26 @@ public final class SearchIndexer {
         tx.batch("insert into search_uri (project_id, resource_type, resource_id, param, value) values (?, ?, ?, ?, ?)", uri);
     }
 
+    /** One round trip that empties every index table of one resource. */
+    private static final String REMOVE_ALL = buildRemoveAll();
+
+    private static String buildRemoveAll() {
+        var sql = new StringBuilder("with ");
+        for (int i = 0; i < TABLES.size(); i++) {
+            if (i > 0) sql.append(", ");
+            sql.append("d").append(i).append(" as (delete from ").append(TABLES.get(i))
+                    .append(" where resource_type = ? and resource_id = ?)");
+        }
+        return sql.append(" select 1").toString();
+    }
+
     /** Removes every index row of {@code type/id} (on delete: a deleted resource is found by no search). */
     public void remove(Jdbc tx, String type, String id) {
-        for (String table : TABLES) {
-            tx.update("delete from " + table + " where resource_type = ? and resource_id = ?", type, id);
+        var args = new Object[TABLES.size() * 2];
+        for (int i = 0; i < TABLES.size(); i++) {
+            args[2 * i] = type;
+            args[2 * i + 1] = id;
         }
+        tx.query(REMOVE_ALL, rs -> 1, args);
     }
 }
