@@ -9,6 +9,7 @@ import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
+import dev.fhirhook.fhir.search.References;
 import dev.fhirhook.fhir.search.SearchApi;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -94,7 +95,7 @@ public final class BundleApi {
         var out = new ArrayList<ObjectNode>();
         for (Entry e : entries) {
             try {
-                out.add(response(run(request, scope, resources, e, Map.of())));
+                out.add(response(run(request, scope, resources, search, e, Map.of())));
             } catch (ApiException failure) {
                 out.add(failed(failure, request));
             }
@@ -106,12 +107,16 @@ public final class BundleApi {
         // A failing entry throws: the whole transaction is rolled back and that entry's outcome is the answer.
         return resources.store().inTransaction((store, jdbc) -> {
             var api = resources.on(store);
+            var txSearch = search.on(jdbc);
             var created = assignIds(request, scope, api, jdbc, entries);
             var references = new HashMap<String, String>();
             for (Entry e : entries) {
                 var target = created.get(e.index());
-                if (target != null && e.fullUrl() != null && e.fullUrl().startsWith("urn:uuid:")) {
+                if (e.fullUrl() == null || !e.fullUrl().startsWith("urn:uuid:")) continue;
+                if (target != null) {
                     references.put(e.fullUrl(), e.resource().path("resourceType").asText() + "/" + target.id());
+                } else if (e.method().equals("PUT") && References.parse(e.url()).isPresent()) {
+                    references.put(e.fullUrl(), e.url()); // PUT Type/id: entries may refer to it by its fullUrl
                 }
             }
             for (Entry e : entries) {
@@ -120,7 +125,7 @@ public final class BundleApi {
             var results = new ObjectNode[entries.size()];
             for (String method : ORDER) {
                 for (Entry e : entries) {
-                    if (e.method().equals(method)) results[e.index()] = response(run(request, scope, api, e, created));
+                    if (e.method().equals(method)) results[e.index()] = response(run(request, scope, api, txSearch, e, created));
                 }
             }
             return List.of(results);
@@ -172,7 +177,7 @@ public final class BundleApi {
         }
     }
 
-    private ApiResponse run(ApiRequest parent, Scope scope, ResourceApi api, Entry e, Map<Integer, Target> targets) {
+    private ApiResponse run(ApiRequest parent, Scope scope, ResourceApi api, SearchApi search, Entry e, Map<Integer, Target> targets) {
         try {
             String url = e.url().startsWith(parent.baseUrl() + "fhir/R4/") ? e.url().substring((parent.baseUrl() + "fhir/R4/").length()) : e.url();
             int q = url.indexOf('?');

@@ -58,20 +58,20 @@ public final class ResourceApi {
             return written(request, created, 201).withHeader("Location", versionUrl(request, created));
         }
         var criteria = QueryString.parse(ifNoneExist.get());
-        return store.inTransaction((tx, jdbc) -> {
+        return conditional.serialized(scope, type, criteria, () -> store.inTransaction((tx, jdbc) -> {
             var ids = conditional.lockAndMatch(jdbc, type, criteria, scope, request.baseUrl());
             if (ids.size() > 1) throw ApiException.multipleMatches();
             if (ids.size() == 1) return written(request, tx.read(scope, type, ids.getFirst()), 200);
             var created = tx.create(scope, resource);
             return written(request, created, 201).withHeader("Location", versionUrl(request, created));
-        });
+        }));
     }
 
     /** {@code PUT /{type}?criteria}: update the one match, create when none, 412 when several. */
     public ApiResponse conditionalUpdate(ApiRequest request, Scope scope) {
         String type = requireType(request);
         ObjectNode resource = resourceBody(request, type);
-        return store.inTransaction((tx, jdbc) -> {
+        return conditional.serialized(scope, type, request.query(), () -> store.inTransaction((tx, jdbc) -> {
             var ids = conditional.lockAndMatch(jdbc, type, request.query(), scope, request.baseUrl());
             if (ids.size() > 1) throw ApiException.multipleMatches();
             JsonNode bodyId = resource.get("id");
@@ -90,7 +90,7 @@ public final class ResourceApi {
             resource.put("id", id);
             var written = tx.update(scope, resource, ifMatch(request), "PUT");
             return written(request, written.resource(), 200);
-        });
+        }));
     }
 
     /** {@code PATCH /{type}?criteria}: patch the one match; 404 when none, 412 when several. */

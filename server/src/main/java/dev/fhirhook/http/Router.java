@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The route table: finds the route for a method and path. Routes are tried in the order given, so list
- * literal paths before templates that would also match them. Immutable and thread-safe.
+ * The route table: finds the route for a method and path; the most specific template wins. Immutable and
+ * thread-safe.
  */
 final class Router {
     record Match(Route route, Map<String, String> params) {}
@@ -32,16 +32,30 @@ final class Router {
         this.routes = List.copyOf(routes);
     }
 
-    /** The matching route; {@link MethodNotAllowed} when the path exists for other methods, 404 when it does not exist. */
+    /**
+     * The matching route. Among the routes whose template fits the path, the most specific ones (most literal
+     * segments) decide: {@code /fhir/R4/metadata} is not also {@code /fhir/R4/{type}}. {@link MethodNotAllowed}
+     * when they exist for other methods only, 404 when no template fits.
+     */
     Match match(String method, String path) {
         List<String> segments = split(path);
+        int best = -1;
         var allowed = new ArrayList<String>();
+        Match found = null;
         for (Route route : routes) {
             Optional<Map<String, String>> params = bind(route.segments(), segments);
             if (params.isEmpty()) continue;
-            if (route.method().equals(method)) return new Match(route, params.get());
+            int literals = (int) route.segments().stream().filter(t -> !t.startsWith("{")).count();
+            if (literals < best) continue;
+            if (literals > best) {
+                best = literals;
+                allowed.clear();
+                found = null;
+            }
+            if (route.method().equals(method) && found == null) found = new Match(route, params.get());
             if (!allowed.contains(route.method())) allowed.add(route.method());
         }
+        if (found != null) return found;
         if (!allowed.isEmpty()) throw new MethodNotAllowed(allowed);
         throw ApiException.notFound("http.no-route", "Not found");
     }

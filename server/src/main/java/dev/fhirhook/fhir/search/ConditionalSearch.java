@@ -7,6 +7,8 @@ import dev.fhirhook.fhir.Scope;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The search behind conditional create, update, patch and delete. It runs inside the writing transaction
@@ -14,12 +16,36 @@ import java.util.TreeMap;
  * second sees what the first wrote and never creates a duplicate. Thread-safe.
  */
 public final class ConditionalSearch {
+    private static final int STRIPES = 64;
+
     private final SearchParser parser;
     private final SearchEngine engine;
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
 
     public ConditionalSearch(SearchParser parser, SearchEngine engine) {
         this.parser = parser;
         this.engine = engine;
+        for (int i = 0; i < STRIPES; i++) stripes[i] = new ReentrantLock();
+    }
+
+    /**
+     * Runs {@code work} (which opens the writing transaction) after identical conditional writes in this
+     * process have finished. Waiters queue here, on virtual threads, instead of each holding a pooled
+     * connection while blocked on the database lock; with many identical webhooks at once that would
+     * drain the pool for every other request. The database lock still orders writers across nodes.
+     */
+    public <T> T serialized(Scope scope, String type, Map<String, List<String>> criteria, Supplier<T> work) {
+        var lock = stripes[Math.floorMod(key(scope, type, criteria).hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String key(Scope scope, String type, Map<String, List<String>> criteria) {
+        return scope.projectId() + "|" + type + "|" + new TreeMap<>(criteria);
     }
 
     /** Up to two ids matching {@code criteria}: enough to tell none, one and several apart. */
@@ -34,7 +60,7 @@ public final class ConditionalSearch {
         if (!onlyCriteria || query.criteria().isEmpty()) {
             throw ApiException.badRequest("fhir.invalid-criteria", "Conditional criteria may contain only search parameters");
         }
-        ResourceStore.lock(tx, scope.projectId() + "|" + type + "|" + new TreeMap<>(criteria));
+        ResourceStore.lock(tx, key(scope, type, criteria));
         return engine.matchingIds(tx, type, query.criteria(), scope, baseUrl, 2);
     }
 }

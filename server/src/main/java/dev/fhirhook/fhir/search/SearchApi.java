@@ -37,6 +37,11 @@ public final class SearchApi {
         this.summaries = summaries;
     }
 
+    /** The same API reading through {@code tx} (transaction Bundles). */
+    public SearchApi on(dev.fhirhook.db.Jdbc tx) {
+        return new SearchApi(parser, engine.on(tx), types, summaries);
+    }
+
     public ApiResponse search(ApiRequest request, Scope scope) {
         return run(request, scope, request.query());
     }

@@ -25,6 +25,11 @@ public final class SearchEngine {
         this.clock = clock;
     }
 
+    /** The same engine reading through {@code tx}, so a transaction's searches see its own writes. */
+    public SearchEngine on(Jdbc tx) {
+        return new SearchEngine(tx, clock);
+    }
+
     /** A page of matches and what was included with them. */
     public record Result(List<ObjectNode> matches, boolean more, Optional<Long> total, List<ObjectNode> included) {}
 

@@ -66,6 +66,7 @@ public final class SearchParser {
                 default -> {
                     if (IGNORED_RESULT_PARAMS.contains(name)) continue;
                     for (String value : values) {
+                        if (value.indexOf(0) >= 0) throw invalid(name, "the NUL character is not allowed in a value");
                         try {
                             criteria.add(criterion(type, name, value, 0));
                         } catch (UnknownParameter e) {
@@ -76,7 +77,8 @@ public final class SearchParser {
                 }
             }
             if (criteria.size() > MAX_CRITERIA) {
-                throw ApiException.badRequest("search.too-many-criteria", "Too many search criteria (at most " + MAX_CRITERIA + ")");
+                throw ApiException.badRequest("search.too-many-criteria", "Too many search criteria (at most "
+                        + MAX_CRITERIA + "), the last at parameter " + bounded(name)).at(bounded(name));
             }
         }
         return new SearchQuery(type, List.copyOf(criteria), sort, count, offset, total, summary, elements,
@@ -105,6 +107,9 @@ public final class SearchParser {
                 if (code.equals("_lastUpdated")) dateValue(name, v);
             }
             return new SearchQuery.Column(code, modifier, values);
+        }
+        if (param.expression().isEmpty()) {
+            throw invalid(name, "search by " + code + " is not supported"); // _text, _content, _query: never silently empty
         }
         checkModifier(name, param, modifier);
         var values = "missing".equals(modifier) ? List.of(bool(name, value)) : splitValues(name, value);

@@ -255,10 +255,11 @@ final class SearchSql {
     private void reference(String x, String modifier, String value) {
         String typed = modifier != null && Character.isUpperCase(modifier.charAt(0)) ? modifier : null;
         String v = value.startsWith(fhirBase) ? value.substring(fhirBase.length()) : value;
-        var target = References.parse(v).filter(t -> !v.contains("://"));
+        var target = References.parse(v);
         if (target.isPresent()) {
             sql.append("(").append(x).append(".target_type = ? and ").append(x).append(".target_id = ?)");
-            args.add(target.get().type());
+            // a :Type modifier that contradicts the value's type matches nothing
+            args.add(typed != null && !typed.equals(target.get().type()) ? "" : target.get().type());
             args.add(target.get().id());
         } else if (!v.contains("/") && !v.contains(":")) {
             sql.append("(").append(x).append(".target_id = ?");
