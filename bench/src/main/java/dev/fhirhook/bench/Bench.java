@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
+import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +61,7 @@ public final class Bench {
             out.println("(pg-commit skipped: no --pg-data)");
         }
         if (pg.isPresent()) pg.get().setUp();
+        var cpu = new CpuMeter(options.serverPid(), options.pgData());
         var results = new ArrayList<LoadRun.Result>();
         try {
             printTableHead();
@@ -77,7 +78,7 @@ public final class Bench {
                     if (scenario == null) continue;
                     System.err.printf("bench: %s at concurrency %d (%s warm-up + %s)...%n", name, concurrency,
                             seconds(options.warmup()), seconds(options.duration()));
-                    var result = LoadRun.run(scenario, concurrency, options.warmup(), options.duration());
+                    var result = LoadRun.run(scenario, concurrency, options.warmup(), options.duration(), cpu);
                     results.add(result);
                     printRow(result, options.serverPid().flatMap(ProcessMemory::of));
                 }
@@ -86,6 +87,7 @@ public final class Bench {
             if (pg.isPresent()) pg.get().tearDown();
         }
         printErrors(results);
+        printInterference(results);
     }
 
     // --- setup ------------------------------------------------------------------------------------
@@ -126,7 +128,8 @@ public final class Bench {
     private void printHeader(Optional<String> jdbcUrl) throws IOException {
         out.println("# fhirhook bench");
         out.println();
-        out.println("- date: " + ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS));
+        out.println("- date: " + OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS));
+        options.label().ifPresent(label -> out.println("- label: " + label));
         out.println("- machine: " + Runtime.getRuntime().availableProcessors() + " CPUs (nproc), "
                 + cpuModel() + ", " + memTotal() + " RAM, " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version"));
@@ -137,6 +140,10 @@ public final class Bench {
         jdbcUrl.ifPresent(url -> out.println("- postgres: " + postgresFacts(url)));
         out.println("- load: closed loop, " + seconds(options.warmup()) + " warm-up + " + seconds(options.duration())
                 + " measured per row, concurrency " + options.concurrency() + ", one keep-alive connection per worker");
+        out.println("- columns: latency of each operation as the client saw it; RSS and peak of the server JVM after the row;"
+                + " CPU of the server JVM, PostgreSQL, the bench, kernel threads, everything else and hypervisor"
+                + " steal during the measured window, in % of the whole machine (all cores = 100)");
+        out.println("- load average at start: " + loadAverage());
         out.println();
     }
 
@@ -169,6 +176,14 @@ public final class Bench {
         }
     }
 
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     private static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
@@ -188,11 +203,13 @@ public final class Bench {
         }
     }
 
-    private static final String ROW = "| %-11s | %4s | %8s | %8s | %7s | %7s | %7s | %6s | %6s | %7s |%n";
+    private static final String ROW =
+            "| %-11s | %4s | %8s | %8s | %7s | %7s | %7s | %6s | %6s | %7s | %4s | %4s | %6s | %5s | %6s | %6s |%n";
 
     private void printTableHead() {
-        out.printf(ROW, "scenario", "conc", "ops", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB", "peak MB");
-        out.println("| :---------- | ---: | -------: | -------: | ------: | ------: | ------: | -----: | -----: | ------: |");
+        out.printf(ROW, "scenario", "conc", "ops", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB", "peak MB",
+                "srv%", "pg%", "bench%", "kern%", "other%", "steal%");
+        out.println("| :---------- | ---: | -------: | -------: | ------: | ------: | ------: | -----: | -----: | ------: | ---: | ---: | -----: | ----: | -----: | -----: |");
         out.flush();
     }
 
@@ -202,7 +219,11 @@ public final class Bench {
                 String.format(Locale.ROOT, "%.0f", r.throughput()), ms(h.percentileMicros(50)),
                 ms(h.percentileMicros(99)), ms(h.maxMicros()), r.errorCount(),
                 memory.map(m -> Long.toString(m.rssKb() / 1024)).orElse("-"),
-                memory.map(m -> Long.toString(m.hwmKb() / 1024)).orElse("-"));
+                memory.map(m -> Long.toString(m.hwmKb() / 1024)).orElse("-"),
+                r.cpu().map(c -> pct(c.server())).orElse("-"), r.cpu().map(c -> pct(c.postgres())).orElse("-"),
+                r.cpu().map(c -> pct(c.bench())).orElse("-"), r.cpu().map(c -> pct(c.kernel())).orElse("-"),
+                r.cpu().map(c -> pct(c.other())).orElse("-"),
+                r.cpu().map(c -> pct(c.steal())).orElse("-"));
         out.flush();
     }
 
@@ -220,8 +241,25 @@ public final class Bench {
         }
     }
 
+    /** Rows where a tenth of the machine or more went to processes outside the benchmark. */
+    private void printInterference(List<LoadRun.Result> results) {
+        var disturbed = results.stream().filter(r -> r.cpu().map(c -> c.other() >= 10).orElse(false)).toList();
+        if (disturbed.isEmpty()) return;
+        out.println();
+        out.println("Rows where other processes used >= 10% of the machine (busiest of them):");
+        for (var r : disturbed) {
+            var cpu = r.cpu().orElseThrow();
+            out.printf(Locale.ROOT, "- %s at %d: other %.0f%%: %s%n", r.scenario(), r.concurrency(), cpu.other(),
+                    cpu.topOthers().isEmpty() ? "short-lived processes" : String.join("; ", cpu.topOthers()));
+        }
+    }
+
     private static String ms(long micros) {
         return String.format(Locale.ROOT, micros >= 100_000 ? "%.0f" : "%.2f", micros / 1000.0);
+    }
+
+    private static String pct(double percent) {
+        return String.format(Locale.ROOT, "%.0f", percent);
     }
 
     private static String seconds(Duration d) {

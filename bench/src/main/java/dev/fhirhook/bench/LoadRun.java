@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 
@@ -18,7 +19,7 @@ final class LoadRun {
 
     /** What a run measured. {@code errors} maps a label to its count; {@code examples} to one example each. */
     record Result(String scenario, int concurrency, long ops, double seconds, LatencyHistogram latency,
-                  Map<String, Long> errors, Map<String, String> examples) {
+                  Map<String, Long> errors, Map<String, String> examples, Optional<CpuMeter.Usage> cpu) {
         long errorCount() {
             return errors.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -44,18 +45,19 @@ final class LoadRun {
 
     private static final Duration STRAGGLER_GRACE = Duration.ofSeconds(45);
 
-    static Result run(Scenario scenario, int concurrency, Duration warmup, Duration duration) throws Exception {
+    static Result run(Scenario scenario, int concurrency, Duration warmup, Duration duration, CpuMeter cpu)
+            throws Exception {
         List<Scenario.Worker> workers = new ArrayList<>();
         try {
             for (int w = 0; w < concurrency; w++) workers.add(scenario.worker(w, concurrency));
-            return measure(scenario.name(), workers, warmup, duration);
+            return measure(scenario.name(), workers, warmup, duration, cpu);
         } finally {
             workers.forEach(Scenario.Worker::close);
         }
     }
 
-    private static Result measure(String name, List<Scenario.Worker> workers, Duration warmup, Duration duration)
-            throws InterruptedException {
+    private static Result measure(String name, List<Scenario.Worker> workers, Duration warmup, Duration duration,
+                                  CpuMeter cpu) throws InterruptedException {
         int concurrency = workers.size();
         var go = new CountDownLatch(1);
         long start = System.nanoTime() + 50_000_000L; // threads get 50 ms to reach the gate
@@ -78,6 +80,9 @@ final class LoadRun {
         long now = System.nanoTime();
         if (start > now) Thread.sleep(Duration.ofNanos(start - now));
         go.countDown();
+        now = System.nanoTime();
+        if (measureFrom > now) Thread.sleep(Duration.ofNanos(measureFrom - now));
+        var cpuBefore = cpu.snapshot();
 
         long joinBy = end + STRAGGLER_GRACE.toNanos();
         boolean stuck = false;
@@ -85,6 +90,8 @@ final class LoadRun {
             long left = joinBy - System.nanoTime();
             if (left <= 0 || !t.join(Duration.ofNanos(Math.max(1, left)))) stuck = true;
         }
+        var cpuAfter = cpu.snapshot();
+        var cpuUsage = cpuBefore.flatMap(a -> cpuAfter.map(b -> CpuMeter.between(a, b)));
         if (stuck) { // a request hung past every timeout: cut the connections so the threads end
             workers.forEach(Scenario.Worker::close);
             for (Thread t : threads) t.join(Duration.ofSeconds(5));
@@ -107,7 +114,7 @@ final class LoadRun {
             ops += tally.ops;
             lastEnd = Math.max(lastEnd, tally.lastEnd);
         }
-        return new Result(name, concurrency, ops, (lastEnd - measureFrom) / 1e9, latency, errors, examples);
+        return new Result(name, concurrency, ops, (lastEnd - measureFrom) / 1e9, latency, errors, examples, cpuUsage);
     }
 
     private static void loop(Scenario.Worker worker, Tally tally, long measureFrom, long end) {

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /** The command line of the bench. */
 record Options(String url, String user, String secret, Optional<Long> serverPid, Optional<Path> pgData,
-               Duration duration, Duration warmup, List<Integer> concurrency, List<String> scenarios, int seedCount) {
+               Duration duration, Duration warmup, List<Integer> concurrency, List<String> scenarios, int seedCount,
+               Optional<String> label) {
 
     static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
 
@@ -22,6 +23,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
               --scenarios LIST     subset of healthcheck,pg-commit,create,read,update (default all)
               --seed N             Patients created up front for read and update (default 200)
+              --label TEXT         printed in the header, e.g. the commit measured
             """;
 
     static Options parse(String[] args) {
@@ -35,6 +37,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         List<Integer> concurrency = List.of(1, 16, 64);
         List<String> scenarios = ALL_SCENARIOS;
         int seed = 200;
+        String label = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("-h") || flag.equals("--help")) throw new UsageException("");
@@ -53,6 +56,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                             .map(Integer::parseInt).toList();
                     case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::strip).toList();
                     case "--seed" -> seed = Integer.parseInt(value);
+                    case "--label" -> label = value;
                     default -> throw new UsageException("unknown option " + flag);
                 }
             } catch (NumberFormatException e) {
@@ -71,7 +75,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         if (seed < 1) throw new UsageException("--seed must be >= 1");
         return new Options(url, user, secret, Optional.ofNullable(pid), Optional.ofNullable(pgData),
                 Duration.ofMillis((long) (duration * 1000)), Duration.ofMillis((long) (warmup * 1000)),
-                concurrency, scenarios, seed);
+                concurrency, scenarios, seed, Optional.ofNullable(label));
     }
 
     /** A bad command line; the message says what, the usage is printed beside it. */
