@@ -71,15 +71,16 @@ public final class SearchApi {
         result.total().ifPresent(t -> bundle.put("total", t));
         String base = request.baseUrl() + "fhir/R4/" + query.type();
         var links = bundle.putArray("link");
-        links.addObject().put("relation", "self").put("url", pageUrl(base, params, query.count(), query.offset()));
+        links.addObject().put("relation", "self").put("url", pageUrl(base, params, query.count(), query.offset(),
+                query.cursor().map(SearchQuery.Cursor::encode).orElse(null)));
         if (query.summary() != SearchQuery.Summary.COUNT) {
-            links.addObject().put("relation", "first").put("url", pageUrl(base, params, query.count(), 0));
+            links.addObject().put("relation", "first").put("url", pageUrl(base, params, query.count(), 0, null));
             if (result.more()) {
-                links.addObject().put("relation", "next").put("url", pageUrl(base, params, query.count(), query.offset() + query.count()));
+                links.addObject().put("relation", "next").put("url", nextUrl(base, params, query, result));
             }
             if (query.offset() > 0) {
                 links.addObject().put("relation", "previous")
-                        .put("url", pageUrl(base, params, query.count(), Math.max(0, query.offset() - query.count())));
+                        .put("url", pageUrl(base, params, query.count(), Math.max(0, query.offset() - query.count()), null));
             }
         }
         var entries = bundle.putArray("entry");
@@ -140,16 +141,34 @@ public final class SearchApi {
         return false;
     }
 
-    private static String pageUrl(String base, Map<String, List<String>> params, int count, int offset) {
+    /**
+     * In the default order the next page continues from the last match (a cursor), which stays right while
+     * resources are written between pages; with an explicit {@code _sort} or {@code _offset} it is an offset.
+     */
+    private static String nextUrl(String base, Map<String, List<String>> params, SearchQuery query, SearchEngine.Result result) {
+        if (query.sort().isEmpty() && query.offset() == 0) {
+            var last = result.matches().getLast();
+            var lastUpdated = dev.fhirhook.fhir.Instants.parse(last.path("meta").path("lastUpdated").asText());
+            if (lastUpdated.isPresent()) {
+                String cursor = new SearchQuery.Cursor(lastUpdated.get(), last.path("id").asText()).encode();
+                return pageUrl(base, params, query.count(), 0, cursor);
+            }
+        }
+        return pageUrl(base, params, query.count(), query.offset() + query.count(), null);
+    }
+
+    private static String pageUrl(String base, Map<String, List<String>> params, int count, int offset, String cursor) {
         var url = new StringBuilder(base).append('?');
         params.forEach((name, values) -> {
-            if (name.equals("_count") || name.equals("_offset")) return;
+            if (name.equals("_count") || name.equals("_offset") || name.equals("_cursor")) return;
             for (String v : values) {
                 url.append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
                         .append(URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&');
             }
         });
-        url.append("_count=").append(count).append("&_offset=").append(offset);
+        url.append("_count=").append(count);
+        if (cursor != null) url.append("&_cursor=").append(cursor);
+        else url.append("&_offset=").append(offset);
         return url.toString();
     }
 

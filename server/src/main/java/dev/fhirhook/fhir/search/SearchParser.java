@@ -36,6 +36,7 @@ public final class SearchParser {
         List<SearchQuery.SortKey> sort = List.of();
         int count = SearchQuery.DEFAULT_COUNT;
         int offset = 0;
+        java.util.Optional<SearchQuery.Cursor> cursor = java.util.Optional.empty();
         var total = SearchQuery.Total.NONE;
         var summary = SearchQuery.Summary.NONE;
         List<String> elements = List.of();
@@ -47,6 +48,11 @@ public final class SearchParser {
             switch (name) {
                 case "_count" -> count = intValue(name, single(name, values), 0, SearchQuery.MAX_COUNT);
                 case "_offset" -> offset = intValue(name, single(name, values), 0, 10_000);
+                case "_cursor" -> {
+                    String value = single(name, values);
+                    cursor = java.util.Optional.of(SearchQuery.Cursor.decode(value).orElseThrow(() ->
+                            invalid(name, "not a cursor this server wrote; follow the Bundle's next link")));
+                }
                 case "_sort" -> sort = sort(type, single(name, values));
                 case "_total" -> total = switch (single(name, values)) {
                     case "none" -> SearchQuery.Total.NONE;
@@ -81,7 +87,10 @@ public final class SearchParser {
                         + MAX_CRITERIA + "), the last at parameter " + bounded(name)).at(bounded(name));
             }
         }
-        return new SearchQuery(type, List.copyOf(criteria), sort, count, offset, total, summary, elements,
+        if (cursor.isPresent() && (!sort.isEmpty() || offset > 0)) {
+            throw invalid("_cursor", "cannot be combined with _sort or _offset");
+        }
+        return new SearchQuery(type, List.copyOf(criteria), sort, count, offset, cursor, total, summary, elements,
                 List.copyOf(includes), List.copyOf(revIncludes), List.copyOf(ignored));
     }
 

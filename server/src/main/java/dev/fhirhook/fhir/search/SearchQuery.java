@@ -13,6 +13,7 @@ public record SearchQuery(
         List<SortKey> sort,
         int count,
         int offset,
+        java.util.Optional<Cursor> cursor,
         Total total,
         Summary summary,
         List<String> elements,
@@ -24,6 +25,31 @@ public record SearchQuery(
     public static final int MAX_COUNT = 1000;
 
     public enum Total { NONE, ACCURATE }
+
+    /**
+     * Where a page starts in the default order (newest first, then id): after the resource last updated at
+     * {@code lastUpdated} with {@code id}. Unlike an offset it does not shift when resources are added or
+     * changed between pages, so following next links never skips or repeats a resource that stayed put.
+     */
+    public record Cursor(java.time.Instant lastUpdated, String id) {
+        public String encode() {
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    (lastUpdated.toEpochMilli() + "|" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        static java.util.Optional<Cursor> decode(String text) {
+            try {
+                String plain = new String(java.util.Base64.getUrlDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
+                int bar = plain.indexOf('|');
+                if (bar <= 0) return java.util.Optional.empty();
+                String id = plain.substring(bar + 1);
+                if (!dev.fhirhook.fhir.ResourceStore.ID.matcher(id).matches()) return java.util.Optional.empty();
+                return java.util.Optional.of(new Cursor(java.time.Instant.ofEpochMilli(Long.parseLong(plain.substring(0, bar))), id));
+            } catch (IllegalArgumentException | java.time.DateTimeException e) {
+                return java.util.Optional.empty();
+            }
+        }
+    }
 
     public enum Summary { NONE, COUNT, TRUE, DATA }
 

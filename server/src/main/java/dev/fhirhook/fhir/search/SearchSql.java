@@ -36,6 +36,13 @@ final class SearchSql {
         var s = new SearchSql(scope, baseUrl, now);
         s.sql.append("select r.content from resource r where ");
         s.filter("r", query.type(), query.criteria());
+        query.cursor().ifPresent(c -> {
+            // the default order is last_updated desc, id asc: continue strictly after the cursor's row
+            s.sql.append(" and (r.last_updated < ? or (r.last_updated = ? and r.id > ?))");
+            s.args.add(c.lastUpdated());
+            s.args.add(c.lastUpdated());
+            s.args.add(c.id());
+        });
         s.orderBy(query);
         s.sql.append(" limit ? offset ?");
         s.args.add(limit);

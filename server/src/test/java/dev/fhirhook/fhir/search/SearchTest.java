@@ -531,8 +531,8 @@ class SearchTest {
             seen.addAll(matchIds(bundle));
             assertThat(link(bundle, "self")).isNotNull();
             assertThat(link(bundle, "first")).isNotNull();
+            // next links continue from a cursor (see CursorPagingTest), which has no previous page to name
             if (pages == 1) assertThat(link(bundle, "previous")).isNull();
-            else assertThat(link(bundle, "previous")).isNotNull();
             String next = link(bundle, "next");
             if (next == null) break;
             assertThat(pages).as("paging ends").isLessThan(10);
@@ -548,7 +548,7 @@ class SearchTest {
         for (int i = 0; i < 21; i++) fhir.create("{\"resourceType\":\"Patient\"}");
         var bundle = fhir.search("Patient").json();
         assertThat(matchIds(bundle)).hasSize(20);
-        assertThat(link(bundle, "next")).contains("_count=20").contains("_offset=20");
+        assertThat(link(bundle, "next")).contains("_count=20").contains("_cursor=");
         assertThat(matchIds(fhir.api().get(relative(link(bundle, "next"))).json())).hasSize(1);
     }
 
