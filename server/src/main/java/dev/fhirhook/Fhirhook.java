@@ -56,7 +56,7 @@ public final class Fhirhook implements AutoCloseable {
                     new Metadata(types, searchParameters, VERSION, clock), resources, search, new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, new BasicAuthenticator(store));
+            var http = new HttpServer(settings, routes, new BasicAuthenticator(store, clock));
             http.start();
             return new Fhirhook(database, http, adminClient);
         } catch (Exception e) {

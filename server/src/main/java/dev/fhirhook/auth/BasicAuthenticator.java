@@ -12,12 +12,25 @@ import java.util.Optional;
  * HTTP Basic with {@code clientId:secret} of a ClientApplication. The secret is compared in constant
  * time against {@code secret} and {@code retiringSecret}; the client must not be switched off and its
  * ProjectMembership must be active. Every failure looks the same to the caller (401). Thread-safe.
+ *
+ * <p>Successful look-ups (three queries) are cached for {@link #TTL}, keyed by the client id and a hash of
+ * the secret. An entry is dropped as soon as any ClientApplication, membership or Project write commits in
+ * this process ({@link ResourceStore#securityGeneration()}), so switching a client off takes effect at
+ * once here; other nodes of a cluster see it within the TTL.
  */
 public final class BasicAuthenticator {
-    private final ResourceStore store;
+    static final java.time.Duration TTL = java.time.Duration.ofSeconds(10);
+    static final int MAX_ENTRIES = 10_000;
 
-    public BasicAuthenticator(ResourceStore store) {
+    private record Cached(Principal principal, java.time.Instant expires, long generation) {}
+
+    private final ResourceStore store;
+    private final java.time.Clock clock;
+    private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public BasicAuthenticator(ResourceStore store, java.time.Clock clock) {
         this.store = store;
+        this.clock = clock;
     }
 
     /** The principal for an {@code Authorization} header value, or 401. */
@@ -35,7 +48,15 @@ public final class BasicAuthenticator {
         if (colon <= 0) throw ApiException.unauthorized("auth.malformed-basic");
         String clientId = decoded.substring(0, colon);
         String secret = decoded.substring(colon + 1);
-        return findClient(clientId, secret).orElseThrow(() -> ApiException.unauthorized("auth.invalid-client"));
+        String key = clientId + ":" + java.util.HexFormat.of().formatHex(sha256(secret));
+        long generation = store.securityGeneration(); // read before the look-up: a write after it invalidates the entry
+        var now = clock.instant();
+        var cached = cache.get(key);
+        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) return cached.principal();
+        var principal = findClient(clientId, secret).orElseThrow(() -> ApiException.unauthorized("auth.invalid-client"));
+        if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded: a flood of distinct credentials cannot grow it
+        cache.put(key, new Cached(principal, now.plus(TTL), generation));
+        return principal;
     }
 
     private Optional<Principal> findClient(String clientId, String secret) {

@@ -32,7 +32,26 @@ public final class ResourceStore {
     private final Clock clock;
     private final SearchIndexer indexer;
 
+    /** Types whose writes change who may authenticate and as what; caches of principals depend on them. */
+    public static final java.util.Set<String> SECURITY_TYPES =
+            java.util.Set.of("ClientApplication", "ProjectMembership", "Project", "AccessPolicy", "Bot", "User");
+
+    /**
+     * Counts committed writes of {@link #SECURITY_TYPES} in this process; shared by the transaction-bound
+     * copies of the store. {@code pending} is non-null in such a copy and records that its transaction wrote
+     * one, so the count moves only once that transaction has committed.
+     */
+    private final java.util.concurrent.atomic.AtomicLong securityGeneration;
+    private final boolean[] pending;
+
     public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer) {
+        this(jdbc, clock, indexer, new java.util.concurrent.atomic.AtomicLong(), null);
+    }
+
+    private ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer,
+            java.util.concurrent.atomic.AtomicLong securityGeneration, boolean[] pending) {
+        this.securityGeneration = securityGeneration;
+        this.pending = pending;
         this.jdbc = jdbc;
         this.clock = clock;
         this.indexer = indexer;
@@ -49,7 +68,26 @@ public final class ResourceStore {
      * back together. Nested calls join the outer transaction.
      */
     public <T> T inTransaction(TxWork<T> work) {
-        return jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer), tx));
+        if (pending != null) return work.run(this, jdbc); // already inside one: join it
+        boolean[] wrote = new boolean[1];
+        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, securityGeneration, wrote), tx));
+        if (wrote[0]) securityGeneration.incrementAndGet();
+        return result;
+    }
+
+    /**
+     * Moves whenever a write of a {@link #SECURITY_TYPES} resource has committed in this process. A cache of
+     * authentication results reads it before looking anything up and trusts an entry only while it is unchanged.
+     */
+    public long securityGeneration() {
+        return securityGeneration.get();
+    }
+
+    /** Called after a write of {@code type} returned: committed, or (in a transaction copy) to be committed. */
+    private void wrote(String type) {
+        if (!SECURITY_TYPES.contains(type)) return;
+        if (pending != null) pending[0] = true;
+        else securityGeneration.incrementAndGet();
     }
 
     /**
@@ -82,11 +120,13 @@ public final class ResourceStore {
     public StoredResource create(Scope scope, ObjectNode resource, String id) {
         String type = resource.get("resourceType").asText();
         AdminRules.checkWrite(scope, type, resource, null);
-        return jdbc.inTransaction(tx -> {
+        var created = jdbc.inTransaction(tx -> {
             var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
             insertCurrent(tx, version);
             return version.stored();
         });
+        wrote(type);
+        return created;
     }
 
     /** Reads the current version; 404 when absent or outside the scope, 410 when deleted. */
@@ -119,7 +159,7 @@ public final class ResourceStore {
         requireValidId(id);
         for (int attempt = 0; ; attempt++) {
             try {
-                return jdbc.inTransaction(tx -> {
+                var written = jdbc.inTransaction(tx -> {
                     var existing = findCurrent(tx, Scope.system(scope.projectId()), type, id, true);
                     if (existing.isPresent() && !scope.superAdmin()
                             && !existing.get().projectId().equals(scope.projectId())) {
@@ -148,6 +188,8 @@ public final class ResourceStore {
                     appendHistory(tx, stored);
                     return new Written(stored, old.deleted());
                 });
+                wrote(type);
+                return written;
             } catch (DataAccessException e) {
                 // Two clients created the same new id at once: the loser retries as an update.
                 if (!"23505".equals(e.sqlState()) || attempt >= 2) throw e;
@@ -182,6 +224,7 @@ public final class ResourceStore {
             appendHistory(tx, version);
             return null;
         });
+        wrote(type);
     }
 
     /** History of one resource, deleted versions included; 404 when it never existed in scope. */

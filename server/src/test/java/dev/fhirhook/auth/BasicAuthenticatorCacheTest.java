@@ -1,0 +1,84 @@
+package dev.fhirhook.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fhirhook.api.ApiException;
+import dev.fhirhook.fhir.ResourceStore;
+import dev.fhirhook.fhir.ResourceTypes;
+import dev.fhirhook.fhir.definitions.SearchParameters;
+import dev.fhirhook.fhir.search.SearchIndexer;
+import dev.fhirhook.testing.TestServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The authentication cache on the real database: a write on this node drops cached principals at once; a
+ * write made by another node (another store, another counter) is seen once the TTL has passed.
+ */
+class BasicAuthenticatorCacheTest {
+    private static final SearchIndexer INDEXER = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration d) { now = now.plus(d); }
+
+        @Override public Instant instant() { return now; }
+        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+    }
+
+    @Test
+    void a_secret_changed_on_this_node_takes_effect_at_once_and_one_changed_elsewhere_within_the_ttl() {
+        var project = TestServer.get().newProject();
+        var jdbc = TestServer.get().server().database().jdbc();
+        var clock = new ManualClock();
+        var thisNode = new ResourceStore(jdbc, clock, INDEXER);
+        var otherNode = new ResourceStore(jdbc, clock, INDEXER);
+        var auth = new BasicAuthenticator(thisNode, clock);
+        String header = basic(project.clientId(), project.secret());
+
+        assertThat(auth.authenticate(header).projectId()).isEqualTo(project.projectId());
+
+        setSecret(otherNode, project.projectId(), project.clientId(), "rotated-elsewhere-0123456789");
+        assertThat(auth.authenticate(header).projectId()).as("cached: another node's write is not seen yet").isEqualTo(project.projectId());
+        clock.advance(BasicAuthenticator.TTL.plusSeconds(1));
+        assertThatThrownBy(() -> auth.authenticate(header)).isInstanceOf(ApiException.class)
+                .extracting(e -> ((ApiException) e).status()).isEqualTo(401);
+
+        String rotated = basic(project.clientId(), "rotated-elsewhere-0123456789");
+        assertThat(auth.authenticate(rotated).projectId()).isEqualTo(project.projectId());
+        setSecret(thisNode, project.projectId(), project.clientId(), "rotated-here-0123456789");
+        assertThatThrownBy(() -> auth.authenticate(rotated)).as("a write on this node drops the entry at once")
+                .isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void failures_are_not_cached() {
+        var project = TestServer.get().newProject();
+        var clock = new ManualClock();
+        var auth = new BasicAuthenticator(new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER), clock);
+        assertThatThrownBy(() -> auth.authenticate(basic(project.clientId(), "wrong"))).isInstanceOf(ApiException.class);
+        assertThat(auth.authenticate(basic(project.clientId(), project.secret())).projectId()).isEqualTo(project.projectId());
+    }
+
+    private static void setSecret(ResourceStore store, String projectId, String clientId, String secret) {
+        var scope = dev.fhirhook.fhir.Scope.system(projectId);
+        var client = store.read(scope, "ClientApplication", clientId).json();
+        client.put("secret", secret);
+        store.update(scope, client, Optional.empty(), "PUT");
+    }
+
+    private static String basic(String id, String secret) {
+        return "Basic " + Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    }
+
+}
