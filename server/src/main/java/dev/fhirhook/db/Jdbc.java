@@ -83,6 +83,8 @@ public final class Jdbc {
     /** Runs {@code work} in one transaction, committed when it returns and rolled back when it throws. */
     public <T> T inTransaction(Work<T> work) {
         if (connection != null) return work.run(this);
+        // No autocommit reset on the way out: the pool restores it when the connection comes back, and a
+        // reset on a connection that just broke would throw and hide the real failure.
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -95,8 +97,6 @@ public final class Jdbc {
             } catch (SQLException e) {
                 rollbackQuietly(c, e);
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
         } catch (SQLException e) {
             throw new DataAccessException("transaction failed", e);
