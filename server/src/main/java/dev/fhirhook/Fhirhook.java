@@ -1,6 +1,13 @@
 package dev.fhirhook;
 
+import dev.fhirhook.auth.AccessTokens;
+import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.auth.BasicAuthenticator;
+import dev.fhirhook.auth.BearerAuthenticator;
+import dev.fhirhook.auth.ClientCredentials;
+import dev.fhirhook.auth.SigningKeys;
+import dev.fhirhook.auth.TokenEndpoint;
+import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.auth.Bootstrap;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
@@ -48,15 +55,21 @@ public final class Fhirhook implements AutoCloseable {
             var searchParameters = SearchParameters.load(types);
             var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters));
             var adminClient = new Bootstrap(store, config).run();
+            var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
+            var credentials = new ClientCredentials(store);
+            var tokens = new AccessTokens(keys, clock);
+            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock), new WellKnown(keys));
+            var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
+                    new BearerAuthenticator(store, credentials, tokens));
             var parser = new SearchParser(searchParameters, types);
             var engine = new SearchEngine(database.jdbc(), clock);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), resources, search, new BundleApi(resources, search));
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, new BasicAuthenticator(store, clock));
+            var http = new HttpServer(settings, routes, authenticator);
             http.start();
             return new Fhirhook(database, http, adminClient);
         } catch (Exception e) {

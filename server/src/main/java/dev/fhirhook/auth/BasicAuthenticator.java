@@ -3,15 +3,13 @@ package dev.fhirhook.auth;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.fhir.ResourceStore;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Optional;
 
 /**
- * HTTP Basic with {@code clientId:secret} of a ClientApplication. The secret is compared in constant
- * time against {@code secret} and {@code retiringSecret}; the client must not be switched off and its
- * ProjectMembership must be active. Every failure looks the same to the caller (401). Thread-safe.
+ * HTTP Basic with {@code clientId:secret} of a ClientApplication, checked by {@link ClientCredentials} (the
+ * secret or {@code retiringSecret} in constant time, the client not switched off, its ProjectMembership
+ * active). Every failure looks the same to the caller (401). Thread-safe.
  *
  * <p>Successful look-ups (three queries) are cached for {@link #TTL}, keyed by the client id and a hash of
  * the secret. An entry is dropped as soon as any ClientApplication, membership or Project write commits in
@@ -25,11 +23,13 @@ public final class BasicAuthenticator {
     private record Cached(Principal principal, java.time.Instant expires, long generation) {}
 
     private final ResourceStore store;
+    private final ClientCredentials credentials;
     private final java.time.Clock clock;
     private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     public BasicAuthenticator(ResourceStore store, java.time.Clock clock) {
         this.store = store;
+        this.credentials = new ClientCredentials(store);
         this.clock = clock;
     }
 
@@ -48,7 +48,7 @@ public final class BasicAuthenticator {
         if (colon <= 0) throw ApiException.unauthorized("auth.malformed-basic");
         String clientId = decoded.substring(0, colon);
         String secret = decoded.substring(colon + 1);
-        String key = clientId + ":" + java.util.HexFormat.of().formatHex(sha256(secret));
+        String key = clientId + ":" + java.util.HexFormat.of().formatHex(ClientCredentials.sha256(secret));
         long generation = store.securityGeneration(); // read before the look-up: a write after it invalidates the entry
         var now = clock.instant();
         var cached = cache.get(key);
@@ -60,36 +60,9 @@ public final class BasicAuthenticator {
     }
 
     private Optional<Principal> findClient(String clientId, String secret) {
-        var client = store.findAnyProject("ClientApplication", clientId);
-        if (client.isEmpty()) return Optional.empty();
-        var json = client.get().json();
-        boolean secretMatches = matches(secret, json.path("secret").asText(null))
-                | matches(secret, json.path("retiringSecret").asText(null));
-        if (!secretMatches) return Optional.empty();
-        String status = json.path("status").asText("active");
-        if (!"active".equals(status)) return Optional.empty();
-        var membership = store.findMembershipByUser(client.get().projectId(), "ClientApplication/" + clientId);
-        if (membership.isEmpty()) return Optional.empty();
-        var pm = membership.get().json();
-        if (!pm.path("active").asBoolean(true)) return Optional.empty();
-        String projectId = membership.get().projectId();
-        boolean superAdmin = store.findAnyProject("Project", projectId)
-                .map(p -> p.json().path("superAdmin").asBoolean(false)).orElse(false);
-        return Optional.of(new Principal.Client(clientId, membership.get().id(), projectId,
-                pm.path("admin").asBoolean(false), superAdmin));
-    }
-
-    /** Constant time in the secret's content: both sides are hashed first, so lengths leak nothing either. */
-    static boolean matches(String given, String expected) {
-        if (expected == null || expected.isEmpty()) return false;
-        return MessageDigest.isEqual(sha256(given), sha256(expected));
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return switch (credentials.check(clientId, secret)) {
+            case ClientCredentials.Check.Accepted accepted -> Optional.of(accepted.principal());
+            case ClientCredentials.Check.Rejected rejected -> Optional.empty();
+        };
     }
 }

@@ -29,10 +29,15 @@ public final class Metadata {
         var rest = cs.putArray("rest").addObject();
         rest.put("mode", "server");
         var security = rest.putObject("security");
-        security.putArray("service").addObject().putArray("coding").addObject()
-                .put("system", "http://terminology.hl7.org/CodeSystem/restful-security-service")
-                .put("code", "Basic");
-        security.put("description", "HTTP Basic with a ClientApplication id and secret.");
+        var services = security.putArray("service");
+        for (String code : new String[] {"OAuth", "Basic"}) {
+            services.addObject().putArray("coding").addObject()
+                    .put("system", "http://terminology.hl7.org/CodeSystem/restful-security-service")
+                    .put("code", code);
+        }
+        security.put("description", "OAuth2 client credentials (POST /oauth2/token, then Authorization: Bearer "
+                + "<access_token>; discovery at /.well-known/openid-configuration) or HTTP Basic with a "
+                + "ClientApplication id and secret.");
         var resources = rest.putArray("resource");
         for (String type : types.all()) {
             var r = resources.addObject();

@@ -273,6 +273,15 @@ public final class ResourceStore {
                         """, ResourceStore::currentRow, userReference, projectId).stream().findFirst();
     }
 
+    /** Every live resource of {@code type} in {@code projectId}, oldest first; for small server-owned sets (signing keys). */
+    public List<StoredResource> findAllInProject(String projectId, String type) {
+        return jdbc.query("select " + COLUMNS + """
+                         from resource
+                        where resource_type = ? and project_id = ? and not deleted
+                        order by last_updated, id
+                        """, ResourceStore::currentRow, type, projectId);
+    }
+
     /** The project marked {@code superAdmin}, which bootstrap creates on an empty database. */
     public Optional<StoredResource> findSuperAdminProject() {
         return jdbc.query("select " + COLUMNS + """

@@ -6,7 +6,7 @@ import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
 import dev.fhirhook.api.RequestIds;
-import dev.fhirhook.auth.BasicAuthenticator;
+import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.fhir.FhirJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +46,7 @@ public final class HttpServer implements AutoCloseable {
     private final ServerConnector connector;
     private final String baseUrl;
 
-    public HttpServer(Settings settings, List<Route> routes, BasicAuthenticator authenticator) {
+    public HttpServer(Settings settings, List<Route> routes, Authenticator authenticator) {
         var threads = new QueuedThreadPool(200, 8);
         threads.setName("http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -93,11 +93,11 @@ public final class HttpServer implements AutoCloseable {
         private final Settings settings;
         private final String baseUrl;
         private final Router router;
-        private final BasicAuthenticator authenticator;
+        private final Authenticator authenticator;
         private final ErrorRenderer errors;
         private final RequestIdentity identity;
 
-        Dispatch(Settings settings, String baseUrl, Router router, BasicAuthenticator authenticator) {
+        Dispatch(Settings settings, String baseUrl, Router router, Authenticator authenticator) {
             this.settings = settings;
             this.baseUrl = baseUrl;
             this.router = router;
@@ -140,7 +140,7 @@ public final class HttpServer implements AutoCloseable {
             return switch (match.route().action()) {
                 case Route.Open open -> open.handle(apiRequest);
                 case Route.Authenticated authenticated -> {
-                    var principal = authenticator.authenticate(apiRequest.header("authorization").orElse(null));
+                    var principal = authenticator.authenticate(apiRequest);
                     yield authenticated.handle(apiRequest, principal);
                 }
             };

@@ -2,6 +2,8 @@ package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.auth.Principal;
+import dev.fhirhook.auth.TokenEndpoint;
+import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
@@ -16,11 +18,18 @@ public final class Routes {
     /** What the health check reports. */
     public record Health(String version, BooleanSupplier database) {}
 
-    public static List<Route> all(Health health, Metadata metadata, ResourceApi resources, SearchApi search, BundleApi bundles) {
+    /** The OAuth2 endpoints, which need no credentials of the request's own. */
+    public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
+
+    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
+            BundleApi bundles) {
         Route.Authenticated create = (rq, p) -> resources.create(rq, scope(p));
         return List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
+                Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
+                Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
+                Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, scope(p))),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, scope(p))),
                 Route.of("POST", "/fhir/R4/{type}", create),

@@ -1,0 +1,89 @@
+package dev.fhirhook.auth;
+
+import dev.fhirhook.fhir.ResourceStore;
+import dev.fhirhook.fhir.StoredResource;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+
+/**
+ * The rules for a ClientApplication acting in its project, in one place so that HTTP Basic, the token
+ * endpoint and bearer tokens cannot drift apart: the secret (or {@code retiringSecret}) compared in constant
+ * time, {@code status} active when set, and a ProjectMembership that exists and is active. No caching;
+ * thread-safe.
+ */
+public final class ClientCredentials {
+    /** The outcome of checking an id and secret. */
+    public sealed interface Check {
+        /** @param profile the membership's profile reference, such as {@code ClientApplication/123} */
+        record Accepted(Principal.Client principal, String profile) implements Check {}
+
+        /** @param reason Medplum's text for it: {@code Invalid client} or {@code Invalid secret} */
+        record Rejected(String reason) implements Check {}
+    }
+
+    static final Check.Rejected INVALID_CLIENT = new Check.Rejected("Invalid client");
+    static final Check.Rejected INVALID_SECRET = new Check.Rejected("Invalid secret");
+
+    private final ResourceStore store;
+
+    public ClientCredentials(ResourceStore store) {
+        this.store = store;
+    }
+
+    /** Checks in Medplum's order: unknown or switched off, then the secret, then the membership. */
+    public Check check(String clientId, String secret) {
+        var client = store.findAnyProject("ClientApplication", clientId);
+        if (client.isEmpty()) return INVALID_CLIENT;
+        var json = client.get().json();
+        // both compared every time, so the timing does not tell which one matched
+        boolean secretMatches = matches(secret, json.path("secret").asText(null))
+                | matches(secret, json.path("retiringSecret").asText(null));
+        if (!isActive(client.get())) return INVALID_CLIENT;
+        if (!secretMatches) return INVALID_SECRET;
+        return accepted(client.get()).map(Check.class::cast).orElse(INVALID_CLIENT);
+    }
+
+    /**
+     * The client as it may act now, without its secret: for credentials checked earlier (a bearer token),
+     * so that switching the client or its membership off takes effect on tokens already issued.
+     */
+    public Optional<Check.Accepted> active(String clientId) {
+        return store.findAnyProject("ClientApplication", clientId).filter(ClientCredentials::isActive)
+                .flatMap(this::accepted);
+    }
+
+    private Optional<Check.Accepted> accepted(StoredResource client) {
+        String clientId = client.id();
+        var membership = store.findMembershipByUser(client.projectId(), "ClientApplication/" + clientId);
+        if (membership.isEmpty()) return Optional.empty();
+        var pm = membership.get().json();
+        if (!pm.path("active").asBoolean(true)) return Optional.empty();
+        String projectId = membership.get().projectId();
+        boolean superAdmin = store.findAnyProject("Project", projectId)
+                .map(p -> p.json().path("superAdmin").asBoolean(false)).orElse(false);
+        var principal = new Principal.Client(clientId, membership.get().id(), projectId,
+                pm.path("admin").asBoolean(false), superAdmin);
+        String profile = pm.path("profile").path("reference").asText("ClientApplication/" + clientId);
+        return Optional.of(new Check.Accepted(principal, profile));
+    }
+
+    private static boolean isActive(StoredResource client) {
+        return "active".equals(client.json().path("status").asText("active"));
+    }
+
+    /** Constant time in the secret's content: both sides are hashed first, so lengths leak nothing either. */
+    static boolean matches(String given, String expected) {
+        if (given == null || expected == null || expected.isEmpty()) return false;
+        return MessageDigest.isEqual(sha256(given), sha256(expected));
+    }
+
+    static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
