@@ -134,15 +134,15 @@ public final class HttpServer implements AutoCloseable {
             var match = router.match(method, path);
             String peer = Request.getRemoteAddr(request);
             var query = QueryString.parse(request.getHttpURI().getQuery());
-            byte[] body = body(request);
-            var apiRequest = new ApiRequest(method, path, match.params(), query, headers, body, ids,
+            // Credentials are checked before the body is read: an anonymous client cannot make us buffer a megabyte.
+            var authorization = headers.get("authorization");
+            var principal = match.route().action() instanceof Route.Authenticated
+                    ? authenticator.authenticate(authorization == null ? null : authorization.getFirst()) : null;
+            var apiRequest = new ApiRequest(method, path, match.params(), query, headers, body(request), ids,
                     identity.clientIp(peer, headers), baseUrl);
             return switch (match.route().action()) {
                 case Route.Open open -> open.handle(apiRequest);
-                case Route.Authenticated authenticated -> {
-                    var principal = authenticator.authenticate(apiRequest.header("authorization").orElse(null));
-                    yield authenticated.handle(apiRequest, principal);
-                }
+                case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
             };
         }
 
