@@ -61,8 +61,8 @@ public record ApiRequest(
         }
     }
 
-    public ApiRequest withPathParams(Map<String, String> params) {
-        return new ApiRequest(method, path, params, query, headers, body, ids, clientIp, baseUrl);
+    public ApiRequest withBody(byte[] bytes) {
+        return new ApiRequest(method, path, pathParams, query, headers, bytes, ids, clientIp, baseUrl);
     }
 
     static String bareMediaType(String contentType) {

@@ -56,7 +56,7 @@ public final class Metadata {
             var searchParams = r.putArray("searchParam");
             var includes = r.putArray("searchInclude");
             for (SearchParam param : parameters.of(type)) {
-                if (param.type() == SearchParamType.COMPOSITE || param.type() == SearchParamType.SPECIAL) continue;
+                if (param.type() == SearchParamType.SPECIAL) continue;
                 if (param.expression().isEmpty() && !param.code().equals("_id") && !param.code().equals("_lastUpdated")) continue;
                 searchParams.addObject().put("name", param.code()).put("definition", param.url()).put("type", param.type().code());
                 if (param.type() == SearchParamType.REFERENCE) includes.add(type + ":" + param.code());

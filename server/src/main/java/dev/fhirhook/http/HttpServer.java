@@ -90,6 +90,8 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private static final class Dispatch extends Handler.Abstract {
+        private static final String BODY_READ = "fhirhook.body-read";
+
         private final Settings settings;
         private final String baseUrl;
         private final Router router;
@@ -122,6 +124,10 @@ public final class HttpServer implements AutoCloseable {
                 var auth = headers.get("authorization");
                 result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst());
             }
+            if (request.getAttribute(BODY_READ) == null && hasContent(request)) {
+                // answered without reading the body (401, 413, ...): the connection cannot be reused, so say so
+                result.withHeader("Connection", "close");
+            }
             write(response, callback, result, ids);
             return true;
         }
@@ -134,15 +140,14 @@ public final class HttpServer implements AutoCloseable {
             var match = router.match(method, path);
             String peer = Request.getRemoteAddr(request);
             var query = QueryString.parse(request.getHttpURI().getQuery());
-            byte[] body = body(request);
-            var apiRequest = new ApiRequest(method, path, match.params(), query, headers, body, ids,
+            var head = new ApiRequest(method, path, match.params(), query, headers, new byte[0], ids,
                     identity.clientIp(peer, headers), baseUrl);
+            // Credentials are checked before the body is read: an anonymous client cannot make us buffer a megabyte.
+            var principal = match.route().action() instanceof Route.Authenticated ? authenticator.authenticate(head) : null;
+            var apiRequest = head.withBody(body(request));
             return switch (match.route().action()) {
                 case Route.Open open -> open.handle(apiRequest);
-                case Route.Authenticated authenticated -> {
-                    var principal = authenticator.authenticate(apiRequest);
-                    yield authenticated.handle(apiRequest, principal);
-                }
+                case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
             };
         }
 
@@ -158,6 +163,10 @@ public final class HttpServer implements AutoCloseable {
             return false;
         }
 
+        private static boolean hasContent(Request request) {
+            return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        }
+
         private byte[] body(Request request) throws IOException {
             long declared = request.getLength();
             if (declared > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
@@ -165,6 +174,7 @@ public final class HttpServer implements AutoCloseable {
             try (InputStream in = Content.Source.asInputStream(request)) {
                 byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
                 if (bytes.length > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+                request.setAttribute(BODY_READ, Boolean.TRUE);
                 return bytes;
             } catch (IOException e) {
                 // the client sent less than it announced, or broken chunked framing

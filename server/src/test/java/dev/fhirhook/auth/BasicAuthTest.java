@@ -73,6 +73,17 @@ class BasicAuthTest {
     }
 
     @Test
+    void credentials_are_checked_before_the_body_is_read() {
+        // 2 MiB is over the body limit: an authenticated client gets 413, an anonymous one 401 without us reading it
+        byte[] big = new byte[2 * 1024 * 1024];
+        var anonymous = TestServer.get().anonymous().raw("POST", "/fhir/R4/Patient", "application/fhir+json", big);
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.header("Connection")).as("unread body: the connection is not reused").isEqualTo("close");
+        var admin = TestServer.get().admin().raw("POST", "/fhir/R4/Patient", "application/fhir+json", big);
+        assertThat(admin.status()).isEqualTo(413);
+    }
+
+    @Test
     void metadata_and_healthcheck_need_no_credentials() {
         assertThat(TestServer.get().anonymous().get("/fhir/R4/metadata").status()).isEqualTo(200);
         assertThat(TestServer.get().anonymous().get("/healthcheck").status()).isEqualTo(200);

@@ -32,9 +32,11 @@ public final class SearchParameters {
     public static SearchParameters load(ResourceTypes types) {
         var common = new LinkedHashMap<String, JsonNode>();
         var specific = new LinkedHashMap<String, Map<String, JsonNode>>();
+        var byUrl = new LinkedHashMap<String, JsonNode>();
         for (String file : List.of(R4_DEFINITIONS, ADMIN_DEFINITIONS)) {
             for (JsonNode entry : read(file).path("entry")) {
                 JsonNode sp = entry.path("resource");
+                byUrl.put(sp.path("url").asText(), sp);
                 for (JsonNode base : sp.path("base")) {
                     String type = base.asText();
                     if (type.equals("Resource") || type.equals("DomainResource")) {
@@ -49,8 +51,8 @@ public final class SearchParameters {
         var parsed = new LinkedHashMap<String, Optional<FhirPath>>(); // one parse per distinct expression
         for (String type : types.all()) {
             var params = new LinkedHashMap<String, SearchParam>();
-            common.forEach((code, sp) -> params.put(code, toParam(sp, parsed)));
-            specific.getOrDefault(type, Map.of()).forEach((code, sp) -> params.put(code, toParam(sp, parsed)));
+            common.forEach((code, sp) -> params.put(code, toParam(sp, parsed, byUrl)));
+            specific.getOrDefault(type, Map.of()).forEach((code, sp) -> params.put(code, toParam(sp, parsed, byUrl)));
             byType.put(type, Collections.unmodifiableMap(params));
         }
         return new SearchParameters(Collections.unmodifiableMap(byType));
@@ -70,18 +72,31 @@ public final class SearchParameters {
         return byType.getOrDefault(type, Map.of()).size();
     }
 
-    private static SearchParam toParam(JsonNode sp, Map<String, Optional<FhirPath>> parsed) {
+    private static SearchParam toParam(JsonNode sp, Map<String, Optional<FhirPath>> parsed, Map<String, JsonNode> byUrl) {
         String code = sp.path("code").asText();
         String expression = sp.path("expression").asText("");
-        Optional<FhirPath> path = switch (code) {
+        Optional<FhirPath> path;
+        path = switch (code) {
             case "_id", "_lastUpdated" -> Optional.empty(); // served from the resource table's columns
             default -> expression.isEmpty() ? Optional.empty()
                     : parsed.computeIfAbsent(expression, e -> Optional.of(FhirPath.parse(e)));
         };
         var targets = new ArrayList<String>();
         sp.path("target").forEach(t -> targets.add(t.asText()));
+        var components = new ArrayList<SearchParam.Component>();
+        for (JsonNode component : sp.path("component")) {
+            JsonNode definition = byUrl.get(component.path("definition").asText());
+            String expression2 = component.path("expression").asText("");
+            if (definition == null || expression2.isEmpty()) {
+                components.clear(); // a component we cannot index makes the whole composite unsearchable
+                path = Optional.empty();
+                break;
+            }
+            components.add(new SearchParam.Component(SearchParamType.of(definition.path("type").asText()),
+                    parsed.computeIfAbsent(expression2, e -> Optional.of(FhirPath.parse(e))).orElseThrow()));
+        }
         return new SearchParam(code, SearchParamType.of(sp.path("type").asText()), sp.path("url").asText(), path,
-                List.copyOf(targets));
+                List.copyOf(targets), List.copyOf(components));
     }
 
     private static JsonNode read(String resource) {

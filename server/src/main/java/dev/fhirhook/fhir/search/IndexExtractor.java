@@ -35,7 +35,11 @@ final class IndexExtractor {
             } catch (FhirPathException e) {
                 continue; // this resource breaks a rule of the expression (e.g. where() over several items): not indexed by it
             }
-            for (var item : items) add(rows, param, item);
+            if (param.type() == dev.fhirhook.fhir.definitions.SearchParamType.COMPOSITE) {
+                composite(rows, param, items, resource);
+            } else {
+                for (var item : items) add(rows, param.code(), param.type(), item);
+            }
             if (rows.size() > MAX_ROWS) {
                 throw dev.fhirhook.api.ApiException.badRequest("fhir.too-many-values",
                         "Resource has too many searchable values (more than " + MAX_ROWS + ")");
@@ -44,10 +48,32 @@ final class IndexExtractor {
         return rows;
     }
 
-    private static void add(Set<IndexRow> rows, SearchParam param, FhirPath.Item item) {
+    /**
+     * Each item of a composite's expression (one Observation.component, say) is a group: its components'
+     * values are indexed under {@code code$0}, {@code code$1}, ... with the group's number.
+     */
+    private static void composite(Set<IndexRow> rows, SearchParam param, List<FhirPath.Item> items, JsonNode resource) {
+        int group = 0;
+        for (var item : items) {
+            group++;
+            for (int i = 0; i < param.components().size(); i++) {
+                var component = param.components().get(i);
+                var values = new LinkedHashSet<IndexRow>();
+                try {
+                    for (var value : component.expression().evaluate(item, resource)) {
+                        add(values, param.code() + "$" + i, component.type(), value);
+                    }
+                } catch (FhirPathException e) {
+                    continue;
+                }
+                for (IndexRow value : values) rows.add(new IndexRow.InGroup(value, group));
+            }
+        }
+    }
+
+    private static void add(Set<IndexRow> rows, String code, dev.fhirhook.fhir.definitions.SearchParamType type, FhirPath.Item item) {
         JsonNode node = item.node();
-        String code = param.code();
-        switch (param.type()) {
+        switch (type) {
             case TOKEN -> token(rows, code, node);
             case STRING -> strings(rows, code, node);
             case REFERENCE -> reference(rows, code, node);

@@ -20,4 +20,12 @@ sealed interface IndexRow {
     record Quantity(String param, BigDecimal value, String system, String code) implements IndexRow {}
 
     record Uri(String param, String value) implements IndexRow {}
+
+    /** A component value of a composite parameter, numbered by the composite item it came from. */
+    record InGroup(IndexRow row, int group) implements IndexRow {
+        @Override
+        public String param() {
+            return row.param();
+        }
+    }
 }

@@ -25,31 +25,34 @@ public final class SearchIndexer {
     public void replace(Jdbc tx, String projectId, String type, String id, JsonNode resource, boolean existed) {
         var rows = extractor.extract(type, resource); // before any write: a refusal leaves nothing to undo
         if (existed) remove(tx, type, id);
-        var token = new ArrayList<Object[]>();
-        var string = new ArrayList<Object[]>();
-        var reference = new ArrayList<Object[]>();
-        var date = new ArrayList<Object[]>();
-        var number = new ArrayList<Object[]>();
-        var quantity = new ArrayList<Object[]>();
-        var uri = new ArrayList<Object[]>();
-        for (IndexRow row : rows) {
-            switch (row) {
-                case IndexRow.Token t -> token.add(new Object[] {projectId, type, id, t.param(), t.system(), t.code(), t.text(), t.typeSystem(), t.typeCode()});
-                case IndexRow.Str s -> string.add(new Object[] {projectId, type, id, s.param(), s.value(), s.exact()});
-                case IndexRow.Reference r -> reference.add(new Object[] {projectId, type, id, r.param(), r.targetType(), r.targetId(), r.url()});
-                case IndexRow.Date d -> date.add(new Object[] {projectId, type, id, d.param(), d.low(), d.high()});
-                case IndexRow.Number n -> number.add(new Object[] {projectId, type, id, n.param(), n.value()});
-                case IndexRow.Quantity q -> quantity.add(new Object[] {projectId, type, id, q.param(), q.value(), q.system(), q.code()});
-                case IndexRow.Uri u -> uri.add(new Object[] {projectId, type, id, u.param(), u.value()});
-            }
+        var batches = new java.util.LinkedHashMap<String, List<Object[]>>();
+        for (IndexRow row : rows) add(batches, projectId, type, id, row, null);
+        batches.forEach(tx::batch);
+    }
+
+    private static final String TOKEN = "insert into search_token (project_id, resource_type, resource_id, param, system, code, text, type_system, type_code, grp) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String STRING = "insert into search_string (project_id, resource_type, resource_id, param, value, exact, grp) values (?, ?, ?, ?, ?, ?, ?)";
+    private static final String REFERENCE = "insert into search_reference (project_id, resource_type, resource_id, param, target_type, target_id, url, grp) values (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String DATE = "insert into search_date (project_id, resource_type, resource_id, param, low, high, grp) values (?, ?, ?, ?, ?, ?, ?)";
+    private static final String NUMBER = "insert into search_number (project_id, resource_type, resource_id, param, value, grp) values (?, ?, ?, ?, ?, ?)";
+    private static final String QUANTITY = "insert into search_quantity (project_id, resource_type, resource_id, param, value, system, code, grp) values (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String URI = "insert into search_uri (project_id, resource_type, resource_id, param, value, grp) values (?, ?, ?, ?, ?, ?)";
+
+    private static void add(java.util.Map<String, List<Object[]>> batches, String projectId, String type, String id, IndexRow row, Integer group) {
+        switch (row) {
+            case IndexRow.Token t -> batch(batches, TOKEN, projectId, type, id, t.param(), t.system(), t.code(), t.text(), t.typeSystem(), t.typeCode(), group);
+            case IndexRow.Str s -> batch(batches, STRING, projectId, type, id, s.param(), s.value(), s.exact(), group);
+            case IndexRow.Reference r -> batch(batches, REFERENCE, projectId, type, id, r.param(), r.targetType(), r.targetId(), r.url(), group);
+            case IndexRow.Date d -> batch(batches, DATE, projectId, type, id, d.param(), d.low(), d.high(), group);
+            case IndexRow.Number n -> batch(batches, NUMBER, projectId, type, id, n.param(), n.value(), group);
+            case IndexRow.Quantity q -> batch(batches, QUANTITY, projectId, type, id, q.param(), q.value(), q.system(), q.code(), group);
+            case IndexRow.Uri u -> batch(batches, URI, projectId, type, id, u.param(), u.value(), group);
+            case IndexRow.InGroup g -> add(batches, projectId, type, id, g.row(), g.group());
         }
-        tx.batch("insert into search_token (project_id, resource_type, resource_id, param, system, code, text, type_system, type_code) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", token);
-        tx.batch("insert into search_string (project_id, resource_type, resource_id, param, value, exact) values (?, ?, ?, ?, ?, ?)", string);
-        tx.batch("insert into search_reference (project_id, resource_type, resource_id, param, target_type, target_id, url) values (?, ?, ?, ?, ?, ?, ?)", reference);
-        tx.batch("insert into search_date (project_id, resource_type, resource_id, param, low, high) values (?, ?, ?, ?, ?, ?)", date);
-        tx.batch("insert into search_number (project_id, resource_type, resource_id, param, value) values (?, ?, ?, ?, ?)", number);
-        tx.batch("insert into search_quantity (project_id, resource_type, resource_id, param, value, system, code) values (?, ?, ?, ?, ?, ?, ?)", quantity);
-        tx.batch("insert into search_uri (project_id, resource_type, resource_id, param, value) values (?, ?, ?, ?, ?)", uri);
+    }
+
+    private static void batch(java.util.Map<String, List<Object[]>> batches, String sql, Object... values) {
+        batches.computeIfAbsent(sql, k -> new ArrayList<>()).add(values);
     }
 
     /** One round trip that empties every index table of one resource. */

@@ -170,7 +170,7 @@ public final class SearchParser {
             case STRING -> Set.of("exact", "contains").contains(modifier);
             case REFERENCE -> modifier.equals("identifier") || Character.isUpperCase(modifier.charAt(0));
             case URI -> Set.of("above", "below").contains(modifier);
-            case DATE, NUMBER, QUANTITY, COMPOSITE, SPECIAL -> false;
+            case DATE, NUMBER, QUANTITY, COMPOSITE, SPECIAL -> false; // :missing only
         };
         if (!allowed) {
             throw invalid(name, "modifier :" + bounded(modifier) + " is not supported for " + param.type().code() + " parameters");
@@ -199,9 +199,23 @@ public final class SearchParser {
                     throw invalid(name, "unknown resource type " + bounded(modifier));
                 }
             }
-            case COMPOSITE, SPECIAL -> throw invalid(name, param.type().code() + " parameters are not supported");
+            case COMPOSITE -> {
+                var parts = splitEscaped(value, '$');
+                if (parts.size() != param.components().size()) {
+                    throw invalid(name, "a value of this composite has " + param.components().size() + " parts joined by $");
+                }
+                for (int i = 0; i < parts.size(); i++) checkValue(name, component(param, i), null, parts.get(i));
+            }
+            case SPECIAL -> throw invalid(name, param.type().code() + " parameters are not supported");
             case STRING, URI -> { }
         }
+    }
+
+    /** Component {@code i} of a composite, as a parameter of its own type named {@code code$i}. */
+    static SearchParam component(SearchParam composite, int i) {
+        var c = composite.components().get(i);
+        return new SearchParam(composite.code() + "$" + i, c.type(), composite.url(), java.util.Optional.of(c.expression()),
+                List.of(), List.of());
     }
 
     /** A value with its comparison prefix; {@code eq} when none is given. */

@@ -136,6 +136,10 @@ final class SearchSql {
 
     private void match(String alias, SearchQuery.Match m) {
         SearchParam param = m.param();
+        if (param.type() == SearchParamType.COMPOSITE) {
+            composite(alias, m);
+            return;
+        }
         String table = table(param);
         String paramCode = param.code();
         if ("identifier".equals(m.modifier())) {
@@ -157,6 +161,57 @@ final class SearchSql {
                 value(x, param, "identifier".equals(m.modifier()) ? "identifier" : m.modifier(), m.values().get(i));
             }
             sql.append(")");
+        }
+        sql.append(")");
+    }
+
+    /**
+     * A composite matches when one group (one item of the composite's expression) has every component
+     * matching: the component rows are joined on their group number.
+     */
+    private void composite(String alias, SearchQuery.Match m) {
+        var param = m.param();
+        if ("missing".equals(m.modifier())) {
+            // present = some group has every component
+            sql.append(m.values().getFirst().equals("true") ? "not " : "");
+            compositeGroup(alias, param, null);
+            return;
+        }
+        sql.append("(");
+        for (int v = 0; v < m.values().size(); v++) {
+            if (v > 0) sql.append(" or ");
+            compositeGroup(alias, param, SearchParser.splitEscaped(m.values().get(v), '$'));
+        }
+        sql.append(")");
+    }
+
+    /** {@code exists} a group with every component of {@code param}, each matching its part when parts are given. */
+    private void compositeGroup(String alias, SearchParam param, List<String> parts) {
+        int n = param.components().size();
+        var names = new String[n];
+        for (int i = 0; i < n; i++) names[i] = next("c");
+        sql.append("exists (select 1 from ");
+        for (int i = 0; i < n; i++) {
+            if (i > 0) sql.append(" join ");
+            sql.append(table(SearchParser.component(param, i))).append(' ').append(names[i]);
+            if (i > 0) {
+                sql.append(" on ").append(names[i]).append(".project_id = ").append(names[0]).append(".project_id and ")
+                        .append(names[i]).append(".resource_type = ").append(names[0]).append(".resource_type and ")
+                        .append(names[i]).append(".resource_id = ").append(names[0]).append(".resource_id and ")
+                        .append(names[i]).append(".grp = ").append(names[0]).append(".grp");
+            }
+        }
+        sql.append(" where");
+        correlateWhere(names[0], alias);
+        for (int i = 0; i < n; i++) {
+            var component = SearchParser.component(param, i);
+            sql.append(" and ").append(names[i]).append(".param = ?");
+            args.add(component.code());
+            if (parts != null) {
+                sql.append(" and (");
+                value(names[i], component, null, parts.get(i));
+                sql.append(")");
+            }
         }
         sql.append(")");
     }
