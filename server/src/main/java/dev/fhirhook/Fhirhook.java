@@ -24,6 +24,7 @@ import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.fhir.search.SearchParser;
 import dev.fhirhook.fhir.definitions.SummaryElements;
 import dev.fhirhook.http.HttpServer;
+import dev.fhirhook.http.RequestLimiter;
 import dev.fhirhook.http.Routes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +70,7 @@ public final class Fhirhook implements AutoCloseable {
                     new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, authenticator);
+            var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));
             http.start();
             return new Fhirhook(database, http, adminClient);
         } catch (Exception e) {

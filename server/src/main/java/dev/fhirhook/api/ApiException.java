@@ -75,6 +75,9 @@ public final class ApiException extends RuntimeException {
         return new ApiException(415, "http.unsupported-media-type", "unsupported-media-type", "not-supported",
                 "Unsupported media type", null);
     }
+    public static ApiException tooManyRequests() {
+        return new ApiException(429, "http.too-many-requests", "too-many-requests", "throttled", "Too Many Requests", null);
+    }
     public static ApiException unavailable(String code, String text) {
         return new ApiException(503, code, "unavailable", "transient", text, null);
     }

@@ -15,13 +15,16 @@ public final class Authenticator {
         this.bearer = bearer;
     }
 
-    /** The principal of the request, or an {@link dev.fhirhook.api.ApiException} with status 401. */
+    /**
+     * The principal of the request, or an {@link dev.fhirhook.api.ApiException}: 401 for missing or bad
+     * credentials, 403 when the membership's IP rules refuse the request's client address.
+     */
     public Principal authenticate(ApiRequest request) {
         String header = request.header("authorization").orElse(null);
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             // tokens are issued with the base URL as issuer, so a token from another deployment does not count here
-            return bearer.authenticate(header.substring(7).strip(), request.baseUrl());
+            return bearer.authenticate(header.substring(7).strip(), request.baseUrl(), request.clientIp());
         }
-        return basic.authenticate(header);
+        return basic.authenticate(header, request.clientIp());
     }
 }

@@ -20,7 +20,8 @@ public final class BasicAuthenticator {
     static final java.time.Duration TTL = java.time.Duration.ofSeconds(10);
     static final int MAX_ENTRIES = 10_000;
 
-    private record Cached(Principal principal, java.time.Instant expires, long generation) {}
+    /** The accepted credentials with the membership's IP rules, which are judged again for every request's address. */
+    private record Cached(ClientCredentials.Check.Accepted accepted, java.time.Instant expires, long generation) {}
 
     private final ResourceStore store;
     private final ClientCredentials credentials;
@@ -33,8 +34,11 @@ public final class BasicAuthenticator {
         this.clock = clock;
     }
 
-    /** The principal for an {@code Authorization} header value, or 401. */
-    public Principal authenticate(String authorization) {
+    /**
+     * The principal for an {@code Authorization} header value, or 401; 403 when the membership's IP rules
+     * do not let {@code clientIp} in.
+     */
+    public Principal authenticate(String authorization, String clientIp) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             throw ApiException.unauthorized("auth.missing-credentials");
         }
@@ -52,16 +56,29 @@ public final class BasicAuthenticator {
         long generation = store.securityGeneration(); // read before the look-up: a write after it invalidates the entry
         var now = clock.instant();
         var cached = cache.get(key);
-        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) return cached.principal();
-        var principal = findClient(clientId, secret).orElseThrow(() -> ApiException.unauthorized("auth.invalid-client"));
-        if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded: a flood of distinct credentials cannot grow it
-        cache.put(key, new Cached(principal, now.plus(TTL), generation));
-        return principal;
+        ClientCredentials.Check.Accepted accepted;
+        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) {
+            accepted = cached.accepted();
+        } else {
+            accepted = findClient(clientId, secret).orElseThrow(() -> ApiException.unauthorized("auth.invalid-client"));
+            if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded: a flood of distinct credentials cannot grow it
+            cache.put(key, new Cached(accepted, now.plus(TTL), generation));
+        }
+        if (!ClientCredentials.ipAllowed(accepted, clientIp)) throw ipNotAllowed();
+        return accepted.principal();
     }
 
-    private Optional<Principal> findClient(String clientId, String secret) {
+    /**
+     * Medplum refuses a blocked address only at login, with 400; on API routes fhirhook answers 403, because
+     * the credentials are valid and the request is refused for where it comes from, not for what it says.
+     */
+    static ApiException ipNotAllowed() {
+        return ApiException.forbidden("auth.ip-not-allowed", "IP address not allowed");
+    }
+
+    private Optional<ClientCredentials.Check.Accepted> findClient(String clientId, String secret) {
         return switch (credentials.check(clientId, secret)) {
-            case ClientCredentials.Check.Accepted accepted -> Optional.of(accepted.principal());
+            case ClientCredentials.Check.Accepted accepted -> Optional.of(accepted);
             case ClientCredentials.Check.Rejected rejected -> Optional.empty();
         };
     }

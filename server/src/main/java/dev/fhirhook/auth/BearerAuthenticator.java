@@ -24,8 +24,11 @@ public final class BearerAuthenticator {
         this.tokens = tokens;
     }
 
-    /** The principal for a token issued by {@code issuer}, or 401. */
-    public Principal authenticate(String token, String issuer) {
+    /**
+     * The principal for a token issued by {@code issuer}, or 401; 403 when the membership's IP rules (as they
+     * are now, not when the token was issued) do not let {@code clientIp} in.
+     */
+    public Principal authenticate(String token, String issuer, String clientIp) {
         var claims = switch (tokens.verify(token, issuer)) {
             case AccessTokens.Verification.Valid valid -> valid.claims();
             case AccessTokens.Verification.Invalid invalid -> throw rejected(invalid.reason());
@@ -40,6 +43,7 @@ public final class BearerAuthenticator {
         // the membership the token was issued under, not a newer one that may carry other rights
         String membership = "ProjectMembership/" + accepted.principal().membershipId();
         if (!login.path("membership").path("reference").asText().equals(membership)) throw rejected("membership changed");
+        if (!ClientCredentials.ipAllowed(accepted, clientIp)) throw BasicAuthenticator.ipNotAllowed();
         return accepted.principal();
     }
 

@@ -2,22 +2,32 @@ package dev.fhirhook.auth;
 
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.StoredResource;
+import dev.fhirhook.policy.IpRules;
+import dev.fhirhook.policy.MembershipPolicies;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rules for a ClientApplication acting in its project, in one place so that HTTP Basic, the token
  * endpoint and bearer tokens cannot drift apart: the secret (or {@code retiringSecret}) compared in constant
- * time, {@code status} active when set, and a ProjectMembership that exists and is active. No caching;
- * thread-safe.
+ * time, {@code status} active when set, a ProjectMembership that exists and is active, and the IP access
+ * rules of that membership's policies. No caching; thread-safe.
  */
 public final class ClientCredentials {
+    private static final Logger log = LoggerFactory.getLogger(ClientCredentials.class);
+
     /** The outcome of checking an id and secret. */
     public sealed interface Check {
-        /** @param profile the membership's profile reference, such as {@code ClientApplication/123} */
-        record Accepted(Principal.Client principal, String profile) implements Check {}
+        /**
+         * @param profile the membership's profile reference, such as {@code ClientApplication/123}
+         * @param ipRules the membership's IP rules; they are judged per request ({@link #ipAllowed}), because
+         *     the same accepted credentials are reused for requests from other addresses
+         */
+        record Accepted(Principal.Client principal, String profile, IpRules ipRules) implements Check {}
 
         /** @param reason Medplum's text for it: {@code Invalid client} or {@code Invalid secret} */
         record Rejected(String reason) implements Check {}
@@ -27,9 +37,27 @@ public final class ClientCredentials {
     static final Check.Rejected INVALID_SECRET = new Check.Rejected("Invalid secret");
 
     private final ResourceStore store;
+    private final MembershipPolicies policies;
 
     public ClientCredentials(ResourceStore store) {
         this.store = store;
+        this.policies = new MembershipPolicies(store);
+    }
+
+    /**
+     * Whether the membership's IP rules let {@code clientIp} act with these credentials; a refusal is logged
+     * (client, membership, address and the deciding rule, never a secret).
+     */
+    public static boolean ipAllowed(Check.Accepted accepted, String clientIp) {
+        return switch (accepted.ipRules().decide(clientIp)) {
+            case IpRules.Decision.NoMatch none -> true;
+            case IpRules.Decision.Allowed allowed -> true;
+            case IpRules.Decision.Blocked blocked -> {
+                log.info("IP address not allowed: client {} membership {} address {}: {}", accepted.principal().clientId(),
+                        accepted.principal().membershipId(), clientIp, blocked.reason());
+                yield false;
+            }
+        };
     }
 
     /** Checks in Medplum's order: unknown or switched off, then the secret, then the membership. */
@@ -66,7 +94,7 @@ public final class ClientCredentials {
         var principal = new Principal.Client(clientId, membership.get().id(), projectId,
                 pm.path("admin").asBoolean(false), superAdmin);
         String profile = pm.path("profile").path("reference").asText("ClientApplication/" + clientId);
-        return Optional.of(new Check.Accepted(principal, profile));
+        return Optional.of(new Check.Accepted(principal, profile, policies.ipRules(membership.get())));
     }
 
     private static boolean isActive(StoredResource client) {

@@ -80,6 +80,7 @@ public final class TokenEndpoint {
                 return error("invalid_request", r.reason());
             }
         }
+        if (!ClientCredentials.ipAllowed(accepted, request.clientIp())) return error("invalid_request", "IP address not allowed");
         String scope = first(form, "scope");
         if (scope == null || scope.isBlank()) scope = DEFAULT_SCOPE;
         if (scope.length() > MAX_SCOPE_LENGTH) return error("invalid_scope", "Scope too long");

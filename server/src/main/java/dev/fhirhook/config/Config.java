@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param baseUrl public base URL ending in {@code /} when configured; otherwise derived from the bound port
  * @param maxJsonBytes largest JSON request body accepted
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
+ * @param rateLimits requests per client address and minute, by category
  */
 public record Config(
         String host,
@@ -19,7 +20,20 @@ public record Config(
         Database database,
         Admin admin,
         long maxJsonBytes,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        RateLimits rateLimits) {
+
+    /**
+     * Requests per client address per minute for each category of URL (Medplum's defaults: 60,000, 1,200, 5).
+     *
+     * @param defaultPerMinute everything else; {@link #OFF} switches this category off
+     * @param authPerMinute {@code /auth/*} and {@code /oauth2/*} except {@code /auth/me}
+     * @param loginPerMinute {@code /auth/login}, {@code /auth/newuser}, {@code /auth/newproject}
+     */
+    public record RateLimits(long defaultPerMinute, long authPerMinute, long loginPerMinute) {
+        public static final long OFF = -1;
+        public static final RateLimits DEFAULTS = new RateLimits(60_000, 1_200, 5);
+    }
 
     /** External PostgreSQL when {@code url} is present, otherwise the embedded one under the data dir. */
     public record Database(Optional<String> url, String user, String password, int poolSize) {

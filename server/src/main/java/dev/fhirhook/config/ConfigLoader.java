@@ -27,7 +27,8 @@ public final class ConfigLoader {
             "host", "port", "base-url", "data",
             "database-url", "database-user", "database-password", "database-pool-size",
             "admin-client-id", "admin-client-secret",
-            "max-json-size", "trusted-proxies");
+            "max-json-size", "trusted-proxies",
+            "rate-limit-default", "rate-limit-auth", "rate-limit-login");
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(b|kb|mb)?", Pattern.CASE_INSENSITIVE);
@@ -199,7 +200,14 @@ public final class ConfigLoader {
                         throw bad("trusted-proxies", "'" + ip + "' is not an IP address");
                     }
                 }));
+        var defaults = Config.RateLimits.DEFAULTS;
+        int defaultLimit = intValue("rate-limit-default", (int) defaults.defaultPerMinute(), -1, 1_000_000_000);
+        // 0 would refuse every request, which nobody means; -1 is how the default category is switched off
+        if (defaultLimit == 0) throw bad("rate-limit-default", "must be -1 (off) or between 1 and 1000000000");
+        var rateLimits = new Config.RateLimits(defaultLimit,
+                intValue("rate-limit-auth", (int) defaults.authPerMinute(), 1, 1_000_000_000),
+                intValue("rate-limit-login", (int) defaults.loginPerMinute(), 1, 1_000_000_000));
         return new Config(host, port, baseUrl, data, database,
-                new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies));
+                new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits);
     }
 }

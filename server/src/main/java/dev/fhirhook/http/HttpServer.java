@@ -46,7 +46,7 @@ public final class HttpServer implements AutoCloseable {
     private final ServerConnector connector;
     private final String baseUrl;
 
-    public HttpServer(Settings settings, List<Route> routes, Authenticator authenticator) {
+    public HttpServer(Settings settings, List<Route> routes, Authenticator authenticator, RequestLimiter limiter) {
         var threads = new QueuedThreadPool(200, 8);
         threads.setName("http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -67,7 +67,7 @@ public final class HttpServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         baseUrl = settings.baseUrl().orElse("http://localhost:" + connector.getLocalPort() + "/");
-        server.setHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator));
+        server.setHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator, limiter));
         server.setErrorHandler(new OutcomeErrorHandler(baseUrl));
     }
 
@@ -96,14 +96,16 @@ public final class HttpServer implements AutoCloseable {
         private final String baseUrl;
         private final Router router;
         private final Authenticator authenticator;
+        private final RequestLimiter limiter;
         private final ErrorRenderer errors;
         private final RequestIdentity identity;
 
-        Dispatch(Settings settings, String baseUrl, Router router, Authenticator authenticator) {
+        Dispatch(Settings settings, String baseUrl, Router router, Authenticator authenticator, RequestLimiter limiter) {
             this.settings = settings;
             this.baseUrl = baseUrl;
             this.router = router;
             this.authenticator = authenticator;
+            this.limiter = limiter;
             this.errors = new ErrorRenderer(baseUrl);
             this.identity = new RequestIdentity(settings.trustedProxies());
         }
@@ -114,9 +116,21 @@ public final class HttpServer implements AutoCloseable {
             RequestIds ids = identity.ids(headers);
             String method = request.getMethod();
             String path = Request.getPathInContext(request);
+            String clientIp = identity.clientIp(Request.getRemoteAddr(request), headers);
+            // first, before routing, authentication or the body: a flood costs us as little as possible
+            var limit = limiter.check(clientIp, path == null ? "/" : path);
+            if (limit instanceof RequestLimiter.Decision.Throttled throttled) {
+                var outcome = errors.render(ApiException.tooManyRequests(), ids, method, path, null);
+                // Medplum sends this one as plain JSON; Retry-After is fhirhook's addition
+                var result = new ApiResponse(429, ApiResponse.JSON, outcome.headers(), outcome.body())
+                        .withHeader("Retry-After", Long.toString(throttled.retryAfterSeconds()));
+                if (hasContent(request)) result.withHeader("Connection", "close");
+                write(response, callback, result, ids);
+                return true;
+            }
             ApiResponse result;
             try {
-                result = dispatch(request, headers, ids, method, path);
+                result = dispatch(request, headers, ids, method, path, clientIp);
             } catch (Router.MethodNotAllowed e) {
                 result = errors.render(ApiException.methodNotAllowed("Method not allowed"), ids, method, path, null)
                         .withHeader("Allow", String.join(", ", e.allowed()));
@@ -128,20 +142,22 @@ public final class HttpServer implements AutoCloseable {
                 // answered without reading the body (401, 413, ...): the connection cannot be reused, so say so
                 result.withHeader("Connection", "close");
             }
+            if (limit instanceof RequestLimiter.Decision.Passed passed) {
+                result.withHeader("RateLimit", "\"requests\";r=" + passed.remaining() + ";t=" + passed.resetSeconds());
+            }
             write(response, callback, result, ids);
             return true;
         }
 
         private ApiResponse dispatch(Request request, Map<String, List<String>> headers, RequestIds ids,
-                String method, String path) throws IOException {
+                String method, String path, String clientIp) throws IOException {
             if (hasDotSegment(request.getHttpURI().getPath())) {
                 throw ApiException.badRequest("http.invalid-path", "Invalid path: '.' and '..' segments are not allowed");
             }
             var match = router.match(method, path);
-            String peer = Request.getRemoteAddr(request);
             var query = QueryString.parse(request.getHttpURI().getQuery());
             var head = new ApiRequest(method, path, match.params(), query, headers, new byte[0], ids,
-                    identity.clientIp(peer, headers), baseUrl);
+                    clientIp, baseUrl);
             // Credentials are checked before the body is read: an anonymous client cannot make us buffer a megabyte.
             var principal = match.route().action() instanceof Route.Authenticated ? authenticator.authenticate(head) : null;
             var apiRequest = head.withBody(body(request));

@@ -46,18 +46,18 @@ class BasicAuthenticatorCacheTest {
         var auth = new BasicAuthenticator(thisNode, clock);
         String header = basic(project.clientId(), project.secret());
 
-        assertThat(auth.authenticate(header).projectId()).isEqualTo(project.projectId());
+        assertThat(auth.authenticate(header, "127.0.0.1").projectId()).isEqualTo(project.projectId());
 
         setSecret(otherNode, project.projectId(), project.clientId(), "rotated-elsewhere-0123456789");
-        assertThat(auth.authenticate(header).projectId()).as("cached: another node's write is not seen yet").isEqualTo(project.projectId());
+        assertThat(auth.authenticate(header, "127.0.0.1").projectId()).as("cached: another node's write is not seen yet").isEqualTo(project.projectId());
         clock.advance(BasicAuthenticator.TTL.plusSeconds(1));
-        assertThatThrownBy(() -> auth.authenticate(header)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> auth.authenticate(header, "127.0.0.1")).isInstanceOf(ApiException.class)
                 .extracting(e -> ((ApiException) e).status()).isEqualTo(401);
 
         String rotated = basic(project.clientId(), "rotated-elsewhere-0123456789");
-        assertThat(auth.authenticate(rotated).projectId()).isEqualTo(project.projectId());
+        assertThat(auth.authenticate(rotated, "127.0.0.1").projectId()).isEqualTo(project.projectId());
         setSecret(thisNode, project.projectId(), project.clientId(), "rotated-here-0123456789");
-        assertThatThrownBy(() -> auth.authenticate(rotated)).as("a write on this node drops the entry at once")
+        assertThatThrownBy(() -> auth.authenticate(rotated, "127.0.0.1")).as("a write on this node drops the entry at once")
                 .isInstanceOf(ApiException.class);
     }
 
@@ -66,8 +66,8 @@ class BasicAuthenticatorCacheTest {
         var project = TestServer.get().newProject();
         var clock = new ManualClock();
         var auth = new BasicAuthenticator(new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER), clock);
-        assertThatThrownBy(() -> auth.authenticate(basic(project.clientId(), "wrong"))).isInstanceOf(ApiException.class);
-        assertThat(auth.authenticate(basic(project.clientId(), project.secret())).projectId()).isEqualTo(project.projectId());
+        assertThatThrownBy(() -> auth.authenticate(basic(project.clientId(), "wrong"), "127.0.0.1")).isInstanceOf(ApiException.class);
+        assertThat(auth.authenticate(basic(project.clientId(), project.secret()), "127.0.0.1").projectId()).isEqualTo(project.projectId());
     }
 
     private static void setSecret(ResourceStore store, String projectId, String clientId, String secret) {

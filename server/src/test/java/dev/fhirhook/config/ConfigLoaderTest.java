@@ -89,6 +89,7 @@ class ConfigLoaderTest {
         assertThat(config.admin().clientSecret()).isEmpty();
         assertThat(config.maxJsonBytes()).isEqualTo(1024 * 1024);
         assertThat(config.trustedProxies()).isEmpty();
+        assertThat(config.rateLimits()).isEqualTo(new Config.RateLimits(60_000, 1_200, 5));
     }
 
     @Test
@@ -161,6 +162,9 @@ class ConfigLoaderTest {
         env.put("FHIRHOOK_ADMIN_CLIENT_SECRET", "0123456789abcdef");
         env.put("FHIRHOOK_MAX_JSON_SIZE", "512kb");
         env.put("FHIRHOOK_TRUSTED_PROXIES", "10.0.0.1, ::1 ,");
+        env.put("FHIRHOOK_RATE_LIMIT_DEFAULT", "-1");
+        env.put("FHIRHOOK_RATE_LIMIT_AUTH", "30");
+        env.put("FHIRHOOK_RATE_LIMIT_LOGIN", "2");
         var config = ConfigLoader.load(env, Map.of(), null);
         assertThat(config.host()).isEqualTo("127.0.0.1");
         assertThat(config.port()).isZero();
@@ -175,6 +179,7 @@ class ConfigLoaderTest {
         assertThat(config.admin().clientSecret()).contains("0123456789abcdef");
         assertThat(config.maxJsonBytes()).isEqualTo(512 * 1024);
         assertThat(config.trustedProxies()).containsExactly("10.0.0.1", "::1");
+        assertThat(config.rateLimits()).isEqualTo(new Config.RateLimits(Config.RateLimits.OFF, 30, 2));
     }
 
     @ParameterizedTest
@@ -336,6 +341,25 @@ class ConfigLoaderTest {
             assertThat(e.getMessage()).as(proxy).contains("trusted-proxies", source.named(dir, "trusted-proxies"), proxy,
                     "not an IP address");
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void bad_rate_limits_are_rejected(Source source) {
+        assertRejected(source, "rate-limit-default", "0", "-1 (off)");
+        assertRejected(source, "rate-limit-default", "-2", "between -1 and");
+        assertRejected(source, "rate-limit-default", "lots", "whole number");
+        assertRejected(source, "rate-limit-default", "1e6", "whole number");
+        assertRejected(source, "rate-limit-auth", "-1", "between 1 and");
+        assertRejected(source, "rate-limit-auth", "0", "between 1 and");
+        assertRejected(source, "rate-limit-login", "-1", "between 1 and");
+        assertRejected(source, "rate-limit-login", "99999999999", "whole number");
+    }
+
+    @Test
+    void rate_limits_are_taken_from_a_file() {
+        var config = ConfigLoader.load(Map.of(), Map.of(), file(dir, "rate-limit-default=100", "rate-limit-auth=10", "rate-limit-login=1"));
+        assertThat(config.rateLimits()).isEqualTo(new Config.RateLimits(100, 10, 1));
     }
 
     /** A typo such as {@code 10.0.0.256} would otherwise silently switch proxy trust off. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.UUID;
 
 /** A project of its own with one ClientApplication (and its membership), and a client that acts in it. */
-public record TestProject(String projectId, String clientId, String secret, Api api) {
+public record TestProject(String projectId, String clientId, String secret, Api api, String membershipId) {
 
     static TestProject create(TestServer server) {
         var admin = server.admin();
@@ -24,6 +24,7 @@ public record TestProject(String projectId, String clientId, String secret, Api 
                  "user":{"reference":"ClientApplication/%2$s"},
                  "profile":{"reference":"ClientApplication/%2$s"}}""".formatted(projectId, clientId));
         assertThat(membership.status()).as(membership.toString()).isEqualTo(201);
-        return new TestProject(projectId, clientId, secret, new Api(server.baseUrl(), clientId, secret));
+        return new TestProject(projectId, clientId, secret, new Api(server.baseUrl(), clientId, secret),
+                membership.json().get("id").asText());
     }
 }

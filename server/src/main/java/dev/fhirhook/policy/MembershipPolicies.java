@@ -1,0 +1,56 @@
+package dev.fhirhook.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fhirhook.fhir.ResourceStore;
+import dev.fhirhook.fhir.StoredResource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Loads the AccessPolicies a ProjectMembership names ({@code accessPolicy}, then each {@code access[].policy},
+ * in that order) from the membership's own project. Not cached; thread-safe.
+ */
+public final class MembershipPolicies {
+    private final ResourceStore store;
+
+    public MembershipPolicies(ResourceStore store) {
+        this.store = store;
+    }
+
+    /**
+     * The concatenated {@code ipAccessRule} lists of the membership's policies. A policy that is referenced but
+     * cannot be loaded (missing, deleted, in another project, not an AccessPolicy reference) adds an unreadable
+     * rule, which blocks: its rules might have been the ones meant to keep this caller out.
+     */
+    public IpRules ipRules(StoredResource membership) {
+        var pm = membership.json();
+        var references = new ArrayList<String>();
+        if (pm.has("accessPolicy")) references.add(pm.path("accessPolicy").path("reference").asText(""));
+        for (JsonNode access : pm.path("access")) references.add(access.path("policy").path("reference").asText(""));
+        if (references.isEmpty()) return IpRules.NONE;
+        var stored = new ArrayList<IpRules.Stored>();
+        for (String reference : references) {
+            var policy = load(membership.projectId(), reference);
+            if (policy == null) {
+                stored.add(new IpRules.Stored("unloadable policy", null, "block"));
+                continue;
+            }
+            for (JsonNode rule : policy.path("ipAccessRule")) {
+                stored.add(new IpRules.Stored(text(rule.path("name")), text(rule.path("value")), text(rule.path("action"))));
+            }
+        }
+        return IpRules.ofStored(List.copyOf(stored));
+    }
+
+    private JsonNode load(String projectId, String reference) {
+        if (!reference.startsWith("AccessPolicy/")) return null;
+        return store.findAnyProject("AccessPolicy", reference.substring("AccessPolicy/".length()))
+                .filter(p -> p.projectId().equals(projectId))
+                .map(StoredResource::json)
+                .orElse(null);
+    }
+
+    private static String text(JsonNode node) {
+        return node.isTextual() ? node.asText() : null;
+    }
+}
