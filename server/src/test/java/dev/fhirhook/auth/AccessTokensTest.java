@@ -2,12 +2,10 @@ package dev.fhirhook.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
+import dev.fhirhook.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 /** The pure part of tokens: signing, expiry and leeway on a clock the test moves, and lifetimes. */
@@ -15,20 +13,9 @@ class AccessTokensTest {
     private static final String ISSUER = "https://fhir.example/";
     private static final AccessTokens.Claims CLAIMS = new AccessTokens.Claims("login-1", "client-1", "ClientApplication/client-1", "openid");
 
-    /** A clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) { now = now.plus(d); }
-
-        @Override public Instant instant() { return now; }
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-    }
-
     @Test
     void a_token_is_valid_from_nbf_until_exp_give_or_take_the_leeway() {
-        var clock = new ManualClock();
+        var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         var tokens = new AccessTokens(new SigningKeys(List.of(SigningKeys.generate())), clock);
         String token = tokens.issue(ISSUER, CLAIMS, Duration.ofMinutes(5));
         assertThat(tokens.verify(token, ISSUER)).isEqualTo(new AccessTokens.Verification.Valid(CLAIMS));
@@ -44,11 +31,11 @@ class AccessTokensTest {
 
     @Test
     void a_token_from_the_future_is_refused_beyond_the_leeway() {
-        var issuing = new ManualClock();
+        var issuing = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         var keys = new SigningKeys(List.of(SigningKeys.generate()));
         issuing.advance(Duration.ofMinutes(10));
         String token = new AccessTokens(keys, issuing).issue(ISSUER, CLAIMS, Duration.ofHours(1));
-        var checking = new ManualClock();
+        var checking = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         var verifier = new AccessTokens(keys, checking);
         assertThat(verifier.verify(token, ISSUER)).isEqualTo(new AccessTokens.Verification.Invalid("not yet valid"));
         checking.advance(Duration.ofMinutes(10).minus(AccessTokens.LEEWAY));

@@ -8,12 +8,11 @@ import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.definitions.SearchParameters;
 import dev.fhirhook.fhir.search.SearchIndexer;
+import dev.fhirhook.testing.ManualClock;
 import dev.fhirhook.testing.TestServer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -25,22 +24,11 @@ import org.junit.jupiter.api.Test;
 class BasicAuthenticatorCacheTest {
     private static final SearchIndexer INDEXER = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
 
-    /** A clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) { now = now.plus(d); }
-
-        @Override public Instant instant() { return now; }
-        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-    }
-
     @Test
     void a_secret_changed_on_this_node_takes_effect_at_once_and_one_changed_elsewhere_within_the_ttl() {
         var project = TestServer.get().newProject();
         var jdbc = TestServer.get().server().database().jdbc();
-        var clock = new ManualClock();
+        var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         var thisNode = new ResourceStore(jdbc, clock, INDEXER);
         var otherNode = new ResourceStore(jdbc, clock, INDEXER);
         var auth = new BasicAuthenticator(thisNode, clock);
@@ -64,7 +52,7 @@ class BasicAuthenticatorCacheTest {
     @Test
     void failures_are_not_cached() {
         var project = TestServer.get().newProject();
-        var clock = new ManualClock();
+        var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         var auth = new BasicAuthenticator(new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER), clock);
         assertThatThrownBy(() -> auth.authenticate(basic(project.clientId(), "wrong"), "127.0.0.1")).isInstanceOf(ApiException.class);
         assertThat(auth.authenticate(basic(project.clientId(), project.secret()), "127.0.0.1").projectId()).isEqualTo(project.projectId());
