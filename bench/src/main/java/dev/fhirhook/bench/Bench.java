@@ -33,6 +33,10 @@ public final class Bench {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && java.util.Arrays.asList(args).contains("--search")) {
+            SearchBench.main(java.util.Arrays.stream(args).filter(a -> !a.equals("--search")).toArray(String[]::new));
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args);
@@ -156,7 +160,7 @@ public final class Bench {
         }
     }
 
-    private static String postgresFacts(String jdbcUrl) {
+    static String postgresFacts(String jdbcUrl) {
         try (var c = PgCommitScenario.connect(jdbcUrl); var st = c.createStatement()) {
             var facts = new StringBuilder();
             try (var rs = st.executeQuery("select version()")) {
@@ -176,7 +180,7 @@ public final class Bench {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).strip();
         } catch (IOException e) {
@@ -184,7 +188,7 @@ public final class Bench {
         }
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                     .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
@@ -193,7 +197,7 @@ public final class Bench {
         }
     }
 
-    private static String memTotal() {
+    static String memTotal() {
         try {
             return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
                     .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
@@ -203,10 +207,14 @@ public final class Bench {
         }
     }
 
-    private static final String ROW =
+    static final String ROW =
             "| %-11s | %4s | %8s | %8s | %7s | %7s | %7s | %6s | %6s | %7s | %4s | %4s | %6s | %5s | %6s | %6s |%n";
 
     private void printTableHead() {
+        printTableHead(out);
+    }
+
+    static void printTableHead(PrintStream out) {
         out.printf(ROW, "scenario", "conc", "ops", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB", "peak MB",
                 "srv%", "pg%", "bench%", "kern%", "other%", "steal%");
         out.println("| :---------- | ---: | -------: | -------: | ------: | ------: | ------: | -----: | -----: | ------: | ---: | ---: | -----: | ----: | -----: | -----: |");
@@ -214,6 +222,10 @@ public final class Bench {
     }
 
     private void printRow(LoadRun.Result r, Optional<ProcessMemory> memory) {
+        printRow(out, r, memory);
+    }
+
+    static void printRow(PrintStream out, LoadRun.Result r, Optional<ProcessMemory> memory) {
         var h = r.latency();
         out.printf(Locale.ROOT, ROW, r.scenario(), r.concurrency(), r.ops(),
                 String.format(Locale.ROOT, "%.0f", r.throughput()), ms(h.percentileMicros(50)),
@@ -254,15 +266,15 @@ public final class Bench {
         }
     }
 
-    private static String ms(long micros) {
+    static String ms(long micros) {
         return String.format(Locale.ROOT, micros >= 100_000 ? "%.0f" : "%.2f", micros / 1000.0);
     }
 
-    private static String pct(double percent) {
+    static String pct(double percent) {
         return String.format(Locale.ROOT, "%.0f", percent);
     }
 
-    private static String seconds(Duration d) {
+    static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
     }
 }

@@ -24,6 +24,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
               --scenarios LIST     subset of healthcheck,pg-commit,create,read,update (default all)
               --seed N             Patients created up front for read and update (default 200)
               --label TEXT         printed in the header, e.g. the commit measured
+              --search             run the search benchmark instead (bench/run-search; --search --help lists its options)
             """;
 
     static Options parse(String[] args) {
