@@ -159,8 +159,10 @@ final class IndexExtractor {
             var start = DateRange.parse(text(node.get("start")));
             var end = DateRange.parse(text(node.get("end")));
             if (start.isPresent() || end.isPresent()) {
-                rows.add(new IndexRow.Date(param, start.map(DateRange::low).orElse(DateRange.MIN),
-                        end.map(DateRange::high).orElse(DateRange.MAX)));
+                var low = start.map(DateRange::low).orElse(DateRange.MIN);
+                var high = end.map(DateRange::high).orElse(DateRange.MAX);
+                // a Period that ends before it starts covers no time; the index needs low <= high
+                rows.add(new IndexRow.Date(param, low, high.isBefore(low) ? low : high));
             }
         } else if (node.isObject() && node.has("event")) { // Timing
             for (JsonNode event : node.get("event")) dates(rows, param, event);

@@ -74,10 +74,76 @@ final class SearchSql {
             sql.append(" and ").append(alias).append(".project_id = ?");
             args.add(scope.projectId());
         }
+        // Plain date criteria on one parameter (date=ge2024-03-04&date=lt2024-03-05) are judged on the same
+        // index row and start from one range overlap, which the GiST index answers (see V4).
+        var dates = new java.util.LinkedHashMap<String, List<SearchQuery.Match>>();
         for (var criterion : criteria) {
+            if (criterion instanceof SearchQuery.Match m && m.param().type() == SearchParamType.DATE && m.modifier() == null) {
+                dates.computeIfAbsent(m.param().code(), k -> new ArrayList<>()).add(m);
+                continue;
+            }
             sql.append(" and ");
             criterion(alias, criterion);
         }
+        for (var group : dates.values()) {
+            sql.append(" and ");
+            dateGroup(alias, group);
+        }
+    }
+
+    /** One EXISTS over search_date: an overlap with the hull every criterion allows, then each criterion exactly. */
+    private void dateGroup(String alias, List<SearchQuery.Match> group) {
+        Instant lo = DateRange.MIN;
+        Instant hi = DateRange.MAX;
+        for (var m : group) {
+            Instant mLo = null;
+            Instant mHi = null;
+            for (String raw : m.values()) {
+                var range = overlapHull(SearchParser.prefixed(raw).prefix(), SearchParser.dateValue(m.param().code(), raw));
+                mLo = mLo == null || range.low().isBefore(mLo) ? range.low() : mLo;
+                mHi = mHi == null || range.high().isAfter(mHi) ? range.high() : mHi;
+            }
+            if (mLo.isAfter(lo)) lo = mLo;
+            if (mHi.isBefore(hi)) hi = mHi;
+        }
+        if (!lo.isBefore(hi)) {
+            sql.append("false"); // the criteria exclude each other
+            return;
+        }
+        String x = next("d");
+        sql.append("exists (select 1 from search_date ").append(x).append(" where");
+        correlateWhere(x, alias);
+        sql.append(" and ").append(x).append(".param = ? and tstzrange(").append(x).append(".low, ").append(x)
+                .append(".high, '[)') && tstzrange(?, ?, '[)')");
+        args.add(group.getFirst().param().code());
+        args.add(lo);
+        args.add(hi);
+        for (var m : group) {
+            sql.append(" and (");
+            for (int i = 0; i < m.values().size(); i++) {
+                if (i > 0) sql.append(" or ");
+                value(x, m.param(), null, m.values().get(i));
+            }
+            sql.append(")");
+        }
+        sql.append(")");
+    }
+
+    /** A range every stored range matching {@code prefix} against {@code search} overlaps (the whole line for ne). */
+    private DateRange overlapHull(String prefix, DateRange search) {
+        return switch (prefix) {
+            case "eq" -> search;
+            case "gt", "sa" -> new DateRange(search.high(), DateRange.MAX);
+            case "ge" -> new DateRange(search.low(), DateRange.MAX);
+            case "lt", "eb" -> new DateRange(DateRange.MIN, search.low());
+            case "le" -> new DateRange(DateRange.MIN, search.high());
+            case "ap" -> {
+                long gap = Math.abs(Duration.between(search.low(), now).toMillis()) / 10;
+                var margin = Duration.ofMillis(Math.max(gap, Duration.ofDays(1).toMillis()));
+                yield new DateRange(search.low().minus(margin), search.high().plus(margin));
+            }
+            default -> new DateRange(DateRange.MIN, DateRange.MAX); // ne
+        };
     }
 
     private void criterion(String alias, SearchQuery.Criterion criterion) {
