@@ -63,7 +63,7 @@ public final class Fhirhook implements AutoCloseable {
             var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
                     new BearerAuthenticator(store, credentials, tokens));
             var parser = new SearchParser(searchParameters, types);
-            var engine = new SearchEngine(database.jdbc(), clock);
+            var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),

@@ -85,6 +85,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(505, "http.version-not-supported", "http-version-not-supported", "not-supported",
                 "HTTP version not supported", null);
     }
+    /** The work was stopped to protect the server (a search over its time limit). */
+    public static ApiException tooCostly(String code, String text) {
+        return new ApiException(504, code, "server-timeout", "too-costly", text, null);
+    }
     public static ApiException internal() {
         return new ApiException(500, "server.internal", "server-error", "exception", "Internal server error", null);
     }

@@ -19,6 +19,9 @@ public final class DataAccessException extends RuntimeException {
 
     public boolean unavailable() { return unavailable; }
 
+    /** PostgreSQL cancelled the statement because it ran past its time limit. */
+    public boolean timedOut() { return "57014".equals(sqlState); }
+
     /** The PostgreSQL SQLSTATE, such as {@code 23505} for a unique violation, or null. */
     public String sqlState() { return sqlState; }
 

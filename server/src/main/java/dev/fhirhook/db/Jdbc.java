@@ -26,19 +26,29 @@ public final class Jdbc {
 
     private final DataSource dataSource;
     private final Connection connection; // non-null inside a transaction
+    private final int queryTimeoutSeconds; // 0: none
 
     public Jdbc(DataSource dataSource) {
-        this(dataSource, null);
+        this(dataSource, null, 0);
     }
 
-    private Jdbc(DataSource dataSource, Connection connection) {
+    private Jdbc(DataSource dataSource, Connection connection, int queryTimeoutSeconds) {
         this.dataSource = dataSource;
         this.connection = connection;
+        this.queryTimeoutSeconds = queryTimeoutSeconds;
+    }
+
+    /**
+     * The same helper, but every statement is cancelled by PostgreSQL after {@code timeout} (SQLSTATE 57014):
+     * for work whose cost depends on the caller, such as searches, so one cannot hold a connection for long.
+     */
+    public Jdbc withQueryTimeout(java.time.Duration timeout) {
+        return new Jdbc(dataSource, connection, (int) Math.max(1, timeout.toSeconds()));
     }
 
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
         return withConnection(sql, c -> {
-            try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql, params, queryTimeoutSeconds); ResultSet rs = ps.executeQuery()) {
                 var out = new ArrayList<T>();
                 while (rs.next()) out.add(mapper.map(rs));
                 return out;
@@ -54,7 +64,7 @@ public final class Jdbc {
 
     public int update(String sql, Object... params) {
         return withConnection(sql, c -> {
-            try (PreparedStatement ps = prepare(c, sql, params)) {
+            try (PreparedStatement ps = prepare(c, sql, params, queryTimeoutSeconds)) {
                 return ps.executeUpdate();
             }
         });
@@ -88,7 +98,7 @@ public final class Jdbc {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                T result = work.run(new Jdbc(dataSource, c));
+                T result = work.run(new Jdbc(dataSource, c, queryTimeoutSeconds));
                 c.commit();
                 return result;
             } catch (RuntimeException | Error e) {
@@ -130,9 +140,10 @@ public final class Jdbc {
         return nl < 0 ? s : s.substring(0, nl) + " ...";
     }
 
-    private static PreparedStatement prepare(Connection c, String sql, Object[] params) throws SQLException {
+    private static PreparedStatement prepare(Connection c, String sql, Object[] params, int timeoutSeconds) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         try {
+            if (timeoutSeconds > 0) ps.setQueryTimeout(timeoutSeconds);
             bind(ps, params);
         } catch (SQLException | RuntimeException e) {
             ps.close();

@@ -30,6 +30,11 @@ final class ErrorRenderer {
                 log.info("request {} {} {}: value refused by the database: {}", ids.requestId(), method, path, e.sqlState());
                 yield ApiException.badRequest("db.invalid-value", "Invalid value in the request");
             }
+            case DataAccessException e when e.timedOut() -> {
+                log.info("request {} {} {}: statement cancelled at its time limit", ids.requestId(), method, path);
+                yield ApiException.tooCostly("db.statement-timeout",
+                        "The request took too long and was stopped; narrow the search criteria");
+            }
             case DataAccessException e when e.unavailable() -> {
                 log.warn("request {} {} {}: database unavailable: {}", ids.requestId(), method, path, e.getMessage());
                 yield ApiException.unavailable("db.unavailable", "Service unavailable: the database cannot be reached");

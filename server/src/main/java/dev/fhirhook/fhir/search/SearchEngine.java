@@ -17,23 +17,55 @@ import java.util.Optional;
  * the scope's project. Thread-safe.
  */
 public final class SearchEngine {
+    /** Search statements stop after this long (504), so one broad search cannot hold a connection for minutes. */
+    public static final java.time.Duration STATEMENT_TIMEOUT = java.time.Duration.ofSeconds(15);
+    /** How long a search waits for a free search slot before answering 503. */
+    static final java.time.Duration SLOT_WAIT = java.time.Duration.ofSeconds(10);
+
     private final Jdbc jdbc;
     private final Clock clock;
+    private final java.util.concurrent.Semaphore slots; // null inside a transaction: it already holds its connection
 
-    public SearchEngine(Jdbc jdbc, Clock clock) {
+    /**
+     * @param maxConcurrent searches run at once; keep it below the pool size so that slow searches leave
+     *     connections for writes, authentication and the health check
+     */
+    public SearchEngine(Jdbc jdbc, Clock clock, int maxConcurrent) {
+        this(jdbc.withQueryTimeout(STATEMENT_TIMEOUT), clock, new java.util.concurrent.Semaphore(Math.max(1, maxConcurrent), true));
+    }
+
+    private SearchEngine(Jdbc jdbc, Clock clock, java.util.concurrent.Semaphore slots) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.slots = slots;
     }
 
     /** The same engine reading through {@code tx}, so a transaction's searches see its own writes. */
     public SearchEngine on(Jdbc tx) {
-        return new SearchEngine(tx, clock);
+        return new SearchEngine(tx.withQueryTimeout(STATEMENT_TIMEOUT), clock, null);
     }
 
     /** A page of matches and what was included with them. */
     public record Result(List<ObjectNode> matches, boolean more, Optional<Long> total, List<ObjectNode> included) {}
 
     public Result search(SearchQuery query, Scope scope, String baseUrl) {
+        if (slots == null) return run(query, scope, baseUrl);
+        try {
+            if (!slots.tryAcquire(SLOT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw dev.fhirhook.api.ApiException.unavailable("search.busy", "Too many searches at once; retry shortly");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw dev.fhirhook.api.ApiException.unavailable("search.busy", "Too many searches at once; retry shortly");
+        }
+        try {
+            return run(query, scope, baseUrl);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private Result run(SearchQuery query, Scope scope, String baseUrl) {
         Optional<Long> total = Optional.empty();
         if (query.total() == SearchQuery.Total.ACCURATE || query.summary() == SearchQuery.Summary.COUNT) {
             var count = SearchSql.count(query, scope, baseUrl, clock.instant());
