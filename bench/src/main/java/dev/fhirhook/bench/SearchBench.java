@@ -431,7 +431,9 @@ final class SearchBench {
                 new Search("identifier", identifierPath(client, n), "search_token",
                         List.of("Invoice", projectId, "identifier", Invoices.identifier(n), Invoices.SYSTEM, "21", "0")),
                 new Search("date-range", datePath(client, day), "search_date",
-                        List.of("Invoice", projectId, "date", d + "T00:00:00Z", "date", d.plusDays(1) + "T00:00:00Z", "21", "0")),
+                        // one EXISTS: the overlap hull [d, d+1), then each bound (high > d, low < d+1)
+                        List.of("Invoice", projectId, "date", d + "T00:00:00Z", d.plusDays(1) + "T00:00:00Z",
+                                d + "T00:00:00Z", d.plusDays(1) + "T00:00:00Z", "21", "0")),
                 new Search("sort-status", sortPath(client), "max(",
                         List.of("Invoice", projectId, "status", "issued", "date", "21", "0")));
         out.println();
