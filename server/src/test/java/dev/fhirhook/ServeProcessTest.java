@@ -3,6 +3,7 @@ package dev.fhirhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fhirhook.testing.Api;
+import dev.fhirhook.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,7 +37,7 @@ class ServeProcessTest {
 
     @Test
     void data_survives_a_clean_restart_and_a_sigkill() throws Exception {
-        Path data = Files.createTempDirectory("fhirhook-serve-");
+        Path data = TestServer.tempDir("fhirhook-serve-");
         var api = start(data);
         String patient = create(api, "Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Durable\"}]}");
         String invoice = create(api, "Invoice", "{\"resourceType\":\"Invoice\",\"status\":\"issued\"}");
@@ -63,7 +64,7 @@ class ServeProcessTest {
 
     @Test
     void generated_admin_credentials_are_written_with_mode_0600() throws Exception {
-        Path data = Files.createTempDirectory("fhirhook-serve-");
+        Path data = TestServer.tempDir("fhirhook-serve-");
         launch(data, false);
         Path file = data.resolve("admin-client.json");
         assertThat(file).exists();

@@ -26,7 +26,7 @@ class IpAccessRuleTest {
     @BeforeAll
     static void start_a_server_behind_a_trusted_proxy() throws Exception {
         var shared = TestServer.get().server().database();
-        proxied = Fhirhook.start(TestServer.config(Files.createTempDirectory("fhirhook-proxied-"), Map.of(
+        proxied = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-proxied-"), Map.of(
                 "trusted-proxies", "127.0.0.1",
                 "database-url", shared.jdbcUrl(),
                 "database-user", "postgres")), Clock.systemUTC());

@@ -26,7 +26,7 @@ class DatabaseOutageTest {
         var m = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/").matcher(TestServer.get().server().database().jdbcUrl());
         assertThat(m.find()).isTrue();
         try (var proxy = new TcpProxy(Integer.parseInt(m.group(1)));
-                var server = Fhirhook.start(TestServer.config(Files.createTempDirectory("fhirhook-outage-"), Map.of(
+                var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-outage-"), Map.of(
                         "database-url", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres",
                         "database-user", "postgres")), Clock.systemUTC())) {
             var admin = new Api(server.baseUrl(), TestServer.ADMIN_ID, TestServer.ADMIN_SECRET);

@@ -28,7 +28,7 @@ class RateLimitTest {
     void a_thousand_failed_logins_from_one_address_are_throttled_and_the_window_refills() throws Exception {
         var clock = new ManualClock(Instant.now());
         var shared = TestServer.get().server().database();
-        try (var server = Fhirhook.start(TestServer.config(Files.createTempDirectory("fhirhook-limits-"), Map.of(
+        try (var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-limits-"), Map.of(
                 "database-url", shared.jdbcUrl(), "database-user", "postgres",
                 "rate-limit-auth", "20", "rate-limit-default", "100")), clock)) {
             var anonymous = new Api(server.baseUrl(), null, null);

@@ -19,6 +19,7 @@ public final class TestServer {
     public static final String ADMIN_SECRET = "test-admin-secret-0123456789";
 
     private static TestServer instance;
+    private static final java.util.List<Path> TEMP_DIRS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Fhirhook server;
     private final Path dataDir;
@@ -30,16 +31,34 @@ public final class TestServer {
 
     public static synchronized TestServer get() {
         if (instance == null) {
-            try {
-                Path data = Files.createTempDirectory("fhirhook-test-");
-                var server = Fhirhook.start(config(data, Map.of()), Clock.systemUTC());
-                instance = new TestServer(server, data);
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-stop"));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            Path data = tempDir("fhirhook-test-");
+            var server = Fhirhook.start(config(data, Map.of()), Clock.systemUTC());
+            instance = new TestServer(server, data);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                TEMP_DIRS.forEach(TestServer::deleteQuietly); // each holds a PostgreSQL cluster: tens of MB
+            }, "test-server-stop"));
         }
         return instance;
+    }
+
+    /** A new temporary directory, deleted when the test JVM ends (after the shared server has stopped). */
+    public static Path tempDir(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            TEMP_DIRS.add(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // best effort: a leftover temp directory is not a test failure
+        }
     }
 
     /** Configuration for a test server in {@code data}, with extra keys (file-key form) on top. */
