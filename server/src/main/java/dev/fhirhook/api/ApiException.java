@@ -65,9 +65,6 @@ public final class ApiException extends RuntimeException {
         return new ApiException(412, "fhir.multiple-matches", "multiple-matches", "multiple-matches",
                 "Multiple resources found matching condition", null);
     }
-    public static ApiException conflict(String code, String text) {
-        return new ApiException(409, code, "conflict", "conflict", text, null);
-    }
     public static ApiException tooLarge(String text) {
         return new ApiException(413, "http.content-too-large", "content-too-large", "too-long", text, null);
     }

@@ -193,7 +193,7 @@ public final class BundleApi {
             String ifMatch = e.request().path("ifMatch").asText("");
             if (!ifMatch.isEmpty()) headers.put("if-match", List.of(ifMatch));
             String ifNoneExist = e.request().path("ifNoneExist").asText("");
-            if (!ifNoneExist.isEmpty() && targets.isEmpty()) headers.put("if-none-exist", List.of(ifNoneExist));
+            if (!ifNoneExist.isEmpty()) headers.put("if-none-exist", List.of(ifNoneExist)); // used by api.create (batch)
             byte[] body = e.resource() == null ? new byte[0] : FhirJson.bytes(e.resource());
             if (e.method().equals("PATCH")) body = patchBody(e);
             var sub = new ApiRequest(e.method(), "/fhir/R4/" + path, params, QueryString.parse(query), headers, body,

@@ -191,11 +191,7 @@ public final class ResourceApi {
     // --- request parts ----------------------------------------------------------------------------
 
     String requireType(ApiRequest request) {
-        String type = request.pathParam("type");
-        if (!types.known(type)) {
-            throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type").at(type.length() > 64 ? type.substring(0, 64) : type);
-        }
-        return type;
+        return types.require(request.pathParam("type"));
     }
 
     private static String requireId(ApiRequest request) {

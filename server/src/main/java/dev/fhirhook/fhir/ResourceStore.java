@@ -192,7 +192,8 @@ public final class ResourceStore {
                 return written;
             } catch (DataAccessException e) {
                 // Two clients created the same new id at once: the loser retries as an update.
-                if (!"23505".equals(e.sqlState()) || attempt >= 2) throw e;
+                // inside an outer transaction the failed statement has aborted it: a retry there cannot succeed
+                if (!"23505".equals(e.sqlState()) || attempt >= 2 || pending != null) throw e;
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.fhirhook.fhir;
 
+import dev.fhirhook.api.ApiException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,6 +36,15 @@ public final class ResourceTypes {
     }
 
     public boolean known(String type) { return all.contains(type); }
+
+    /** {@code type} when this server stores it, else 400 {@code Unsupported resource type} naming it. */
+    public String require(String type) {
+        if (!known(type)) {
+            throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type")
+                    .at(type.length() > 64 ? type.substring(0, 64) : type);
+        }
+        return type;
+    }
 
     public Set<String> all() { return all; }
 }

@@ -1,7 +1,6 @@
 package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
-import dev.fhirhook.auth.Principal;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.fhir.BundleApi;
@@ -11,7 +10,7 @@ import dev.fhirhook.fhir.search.SearchApi;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** The whole route table of the server, in one place. Literal paths come before templates. */
+/** The whole route table of the server, in one place (the Router picks the most specific template). */
 public final class Routes {
     private Routes() {}
 
@@ -23,33 +22,28 @@ public final class Routes {
 
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
             BundleApi bundles) {
-        Route.Authenticated create = (rq, p) -> resources.create(rq, scope(p));
         return List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
                 Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
                 Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
-                Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, scope(p))),
-                Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, scope(p))),
-                Route.of("POST", "/fhir/R4/{type}", create),
-                Route.of("PUT", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalUpdate(rq, scope(p))),
-                Route.of("PATCH", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalPatch(rq, scope(p))),
-                Route.of("DELETE", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalDelete(rq, scope(p))),
-                Route.of("POST", "/fhir/R4/{type}/_search", (Route.Authenticated) (rq, p) -> search.searchPost(rq, scope(p))),
-                Route.of("GET", "/fhir/R4/{type}/_history", (Route.Authenticated) (rq, p) -> resources.typeHistory(rq, scope(p))),
-                Route.of("GET", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.read(rq, scope(p))),
-                Route.of("PUT", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.update(rq, scope(p))),
-                Route.of("PATCH", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.patch(rq, scope(p))),
-                Route.of("DELETE", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.delete(rq, scope(p))),
+                Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
+                Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
+                Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),
+                Route.of("PUT", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalUpdate(rq, p.scope())),
+                Route.of("PATCH", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalPatch(rq, p.scope())),
+                Route.of("DELETE", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.conditionalDelete(rq, p.scope())),
+                Route.of("POST", "/fhir/R4/{type}/_search", (Route.Authenticated) (rq, p) -> search.searchPost(rq, p.scope())),
+                Route.of("GET", "/fhir/R4/{type}/_history", (Route.Authenticated) (rq, p) -> resources.typeHistory(rq, p.scope())),
+                Route.of("GET", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.read(rq, p.scope())),
+                Route.of("PUT", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.update(rq, p.scope())),
+                Route.of("PATCH", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.patch(rq, p.scope())),
+                Route.of("DELETE", "/fhir/R4/{type}/{id}", (Route.Authenticated) (rq, p) -> resources.delete(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history",
-                        (Route.Authenticated) (rq, p) -> resources.instanceHistory(rq, scope(p))),
+                        (Route.Authenticated) (rq, p) -> resources.instanceHistory(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
-                        (Route.Authenticated) (rq, p) -> resources.vread(rq, scope(p))));
-    }
-
-    private static dev.fhirhook.fhir.Scope scope(Principal principal) {
-        return principal.scope();
+                        (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())));
     }
 
     private static ApiResponse health(Health health) {

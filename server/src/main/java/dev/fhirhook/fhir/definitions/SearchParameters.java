@@ -68,10 +68,6 @@ public final class SearchParameters {
         return byType.getOrDefault(type, Map.of()).values();
     }
 
-    public int count(String type) {
-        return byType.getOrDefault(type, Map.of()).size();
-    }
-
     private static SearchParam toParam(JsonNode sp, Map<String, Optional<FhirPath>> parsed, Map<String, JsonNode> byUrl) {
         String code = sp.path("code").asText();
         String expression = sp.path("expression").asText("");

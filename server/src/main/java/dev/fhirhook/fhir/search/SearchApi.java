@@ -55,8 +55,7 @@ public final class SearchApi {
     }
 
     private ApiResponse run(ApiRequest request, Scope scope, Map<String, List<String>> params) {
-        String type = request.pathParam("type");
-        if (!types.known(type)) throw ApiException.badRequest("fhir.unsupported-type", "Unsupported resource type").at(SearchParser.bounded(type));
+        String type = types.require(request.pathParam("type"));
         AdminRules.checkAccess(scope, type);
         boolean lenient = request.header("prefer").map(p -> p.contains("handling=lenient")).orElse(false);
         var query = parser.parse(type, params, lenient);

@@ -138,8 +138,7 @@ final class SearchSql {
             case "lt", "eb" -> new DateRange(DateRange.MIN, search.low());
             case "le" -> new DateRange(DateRange.MIN, search.high());
             case "ap" -> {
-                long gap = Math.abs(Duration.between(search.low(), now).toMillis()) / 10;
-                var margin = Duration.ofMillis(Math.max(gap, Duration.ofDays(1).toMillis()));
+                var margin = approximateMargin(search);
                 yield new DateRange(search.low().minus(margin), search.high().plus(margin));
             }
             default -> new DateRange(DateRange.MIN, DateRange.MAX); // ne
@@ -415,15 +414,19 @@ final class SearchSql {
             case "sa" -> { sql.append(low).append(" >= ?"); args.add(search.high()); }
             case "eb" -> { sql.append(high).append(" <= ?"); args.add(search.low()); }
             case "ap" -> {
-                // Approximately: within 10% of the distance to now, and at least a day, either side.
-                long gap = Math.abs(Duration.between(search.low(), now).toMillis()) / 10;
-                var margin = Duration.ofMillis(Math.max(gap, Duration.ofDays(1).toMillis()));
+                var margin = approximateMargin(search);
                 sql.append("(").append(low).append(" < ? and ").append(high).append(" > ?)");
                 args.add(search.high().plus(margin));
                 args.add(search.low().minus(margin));
             }
             default -> throw new IllegalStateException("prefix " + prefix);
         }
+    }
+
+    /** How far {@code ap} reaches either side of a date: 10% of its distance to now, and at least a day. */
+    private Duration approximateMargin(DateRange search) {
+        long gap = Math.abs(Duration.between(search.low(), now).toMillis()) / 10;
+        return Duration.ofMillis(Math.max(gap, Duration.ofDays(1).toMillis()));
     }
 
     /** Prefix semantics for numbers; {@code eq} honours the precision written ({@code 100} is [99.5, 100.5)). */
@@ -505,9 +508,5 @@ final class SearchSql {
             case URI -> "search_uri";
             case COMPOSITE, SPECIAL -> throw new IllegalStateException(param.type() + " has no index table");
         };
-    }
-
-    static boolean indexed(SearchParamType type) {
-        return type != SearchParamType.COMPOSITE && type != SearchParamType.SPECIAL;
     }
 }
