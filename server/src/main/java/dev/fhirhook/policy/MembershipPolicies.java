@@ -2,6 +2,7 @@ package dev.fhirhook.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fhirhook.fhir.ResourceStore;
+import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.fhir.StoredResource;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,16 @@ public final class MembershipPolicies {
             }
         }
         return IpRules.ofStored(List.copyOf(stored));
+    }
+
+    /**
+     * The scope a membership acts in: its project, its profile as author, and (once the policy work lands)
+     * its effective AccessPolicy. Used for principals that are not authenticated over HTTP, such as a Bot
+     * running as its own membership.
+     */
+    public Scope scopeFor(StoredResource membership) {
+        String profile = membership.json().path("profile").path("reference").asText("ProjectMembership/" + membership.id());
+        return new Scope(membership.projectId(), profile, false);
     }
 
     private JsonNode load(String projectId, String reference) {
