@@ -5,6 +5,7 @@ import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
+import dev.fhirhook.api.RawInput;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.fhir.FhirJson;
@@ -160,11 +161,43 @@ public final class HttpServer implements AutoCloseable {
                     clientIp, baseUrl);
             // Credentials are checked before the body is read: an anonymous client cannot make us buffer a megabyte.
             var principal = match.route().action() instanceof Route.Authenticated ? authenticator.authenticate(head) : null;
-            var apiRequest = head.withBody(body(request));
+            if (match.route().action() instanceof Route.Raw raw) {
+                return raw.handle(head, new Input(request, request.getHttpURI().getQuery()));
+            }
+            var apiRequest = head.withBody(body(request, settings.maxBodyBytes()));
             return switch (match.route().action()) {
                 case Route.Open open -> open.handle(apiRequest);
                 case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
+                case Route.Raw raw -> throw new IllegalStateException("handled above");
             };
+        }
+
+        /** The body of a raw route's request, read when (and if) the route asks. */
+        private final class Input implements RawInput {
+            private final Request request;
+            private final String rawQuery;
+            private boolean read;
+
+            Input(Request request, String rawQuery) {
+                this.request = request;
+                this.rawQuery = rawQuery == null ? "" : rawQuery;
+            }
+
+            @Override
+            public String rawQuery() {
+                return rawQuery;
+            }
+
+            @Override
+            public byte[] body(long maxBytes) {
+                if (read) throw new IllegalStateException("the body was read already");
+                read = true;
+                try {
+                    return Dispatch.this.body(request, maxBytes);
+                } catch (IOException e) {
+                    throw ApiException.badRequest("http.incomplete-body", "Request body incomplete or malformed");
+                }
+            }
         }
 
         /** Raw dot segments would let one route's URL reach another after normalisation; refuse them. */
@@ -183,13 +216,13 @@ public final class HttpServer implements AutoCloseable {
             return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         }
 
-        private byte[] body(Request request) throws IOException {
+        private byte[] body(Request request, long maxBytes) throws IOException {
             long declared = request.getLength();
-            if (declared > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+            if (declared > maxBytes) throw ApiException.tooLarge("Request body too large");
             if (declared == 0) return new byte[0];
             try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
-                if (bytes.length > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+                if (bytes.length > maxBytes) throw ApiException.tooLarge("Request body too large");
                 request.setAttribute(BODY_READ, Boolean.TRUE);
                 return bytes;
             } catch (IOException e) {
