@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param maxJsonBytes largest JSON request body accepted
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
  * @param rateLimits requests per client address and minute, by category
+ * @param webhookMaxBodyBytes the largest body any Bot's {@code webhook.maxBodyBytes} may allow (each bot's default
+ *                            is 1 MiB or this, whichever is smaller)
  */
 public record Config(
         String host,
@@ -21,7 +23,8 @@ public record Config(
         Admin admin,
         long maxJsonBytes,
         List<String> trustedProxies,
-        RateLimits rateLimits) {
+        RateLimits rateLimits,
+        long webhookMaxBodyBytes) {
 
     /**
      * Requests per client address per minute for each category of URL (Medplum's defaults: 60,000, 1,200, 5).

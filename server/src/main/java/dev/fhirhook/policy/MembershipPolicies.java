@@ -24,10 +24,7 @@ public final class MembershipPolicies {
      * rule, which blocks: its rules might have been the ones meant to keep this caller out.
      */
     public IpRules ipRules(StoredResource membership) {
-        var pm = membership.json();
-        var references = new ArrayList<String>();
-        if (pm.has("accessPolicy")) references.add(pm.path("accessPolicy").path("reference").asText(""));
-        for (JsonNode access : pm.path("access")) references.add(access.path("policy").path("reference").asText(""));
+        var references = references(membership);
         if (references.isEmpty()) return IpRules.NONE;
         var stored = new ArrayList<IpRules.Stored>();
         for (String reference : references) {
@@ -51,6 +48,24 @@ public final class MembershipPolicies {
     public Scope scopeFor(StoredResource membership) {
         String profile = membership.json().path("profile").path("reference").asText("ProjectMembership/" + membership.id());
         return new Scope(membership.projectId(), profile, false);
+    }
+
+    /**
+     * Whether the membership names at least one policy and every policy it names loads. A public webhook needs
+     * this (medplum-compat §4.2 step 5): a membership without a policy has full access, and Medplum checks only
+     * that a reference is present.
+     */
+    public boolean hasLoadablePolicies(StoredResource membership) {
+        var references = references(membership);
+        return !references.isEmpty() && references.stream().allMatch(r -> load(membership.projectId(), r) != null);
+    }
+
+    private static List<String> references(StoredResource membership) {
+        var pm = membership.json();
+        var references = new ArrayList<String>();
+        if (pm.has("accessPolicy")) references.add(pm.path("accessPolicy").path("reference").asText(""));
+        for (JsonNode access : pm.path("access")) references.add(access.path("policy").path("reference").asText(""));
+        return references;
     }
 
     private JsonNode load(String projectId, String reference) {
