@@ -26,6 +26,11 @@ import dev.fhirhook.fhir.definitions.SummaryElements;
 import dev.fhirhook.http.HttpServer;
 import dev.fhirhook.http.RequestLimiter;
 import dev.fhirhook.http.Routes;
+import dev.fhirhook.audit.AuditLog;
+import dev.fhirhook.bot.BotExecutor;
+import dev.fhirhook.bot.Secrets;
+import dev.fhirhook.policy.MembershipPolicies;
+import dev.fhirhook.webhook.WebhookEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,16 +46,19 @@ public final class Fhirhook implements AutoCloseable {
     private final Database database;
     private final HttpServer http;
     private final Bootstrap.AdminClient adminClient;
+    private final WebhookEndpoint webhooks;
 
-    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient) {
+    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, WebhookEndpoint webhooks) {
         this.database = database;
         this.http = http;
         this.adminClient = adminClient;
+        this.webhooks = webhooks;
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */
     public static Fhirhook start(Config config, Clock clock) {
         Database database = Database.open(config);
+        WebhookEndpoint webhooks = null;
         try {
             var types = ResourceTypes.load();
             var searchParameters = SearchParameters.load(types);
@@ -65,15 +73,20 @@ public final class Fhirhook implements AutoCloseable {
             var parser = new SearchParser(searchParameters, types);
             var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
-            var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
+            var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine),
+                    WebhookEndpoint.botCheck(config.webhookMaxBodyBytes()));
+            webhooks = new WebhookEndpoint(new WebhookEndpoint.Parts(store, new MembershipPolicies(store), new Secrets(store),
+                    new AuditLog(store), new BotExecutor()), clock, config.webhookMaxBodyBytes());
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search));
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search),
+                    webhooks);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));
             http.start();
-            return new Fhirhook(database, http, adminClient);
+            return new Fhirhook(database, http, adminClient, webhooks);
         } catch (Exception e) {
+            if (webhooks != null) webhooks.close();
             database.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
         }
@@ -94,6 +107,7 @@ public final class Fhirhook implements AutoCloseable {
         } catch (Exception e) {
             // keep stopping: the database must still be closed
         } finally {
+            webhooks.close(); // writes the queued webhook AuditEvents while the database is still there
             database.close();
         }
     }

@@ -7,6 +7,8 @@ import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
 import dev.fhirhook.fhir.search.SearchApi;
+import dev.fhirhook.webhook.WebhookEndpoint;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -21,8 +23,8 @@ public final class Routes {
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
-            BundleApi bundles) {
-        return List.of(
+            BundleApi bundles, WebhookEndpoint webhooks) {
+        var routes = new ArrayList<>(List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
@@ -43,7 +45,25 @@ public final class Routes {
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history",
                         (Route.Authenticated) (rq, p) -> resources.instanceHistory(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
-                        (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())));
+                        (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())),
+                Route.of("GET", "/admin/webhook-metrics", (Route.Authenticated) (rq, p) -> webhookMetrics(webhooks, p))));
+        // public webhooks (medplum-compat §4.1): no credentials; the chain reads the body itself, after its checks
+        for (String prefix : List.of("", "/api")) {
+            for (String path : List.of("/webhook/{id}", "/projects/{projectId}/webhook/{id}")) {
+                for (String method : List.of("GET", "POST")) {
+                    routes.add(Route.of(method, prefix + path, (Route.Raw) webhooks::handle));
+                }
+            }
+        }
+        return List.copyOf(routes);
+    }
+
+    private static ApiResponse webhookMetrics(WebhookEndpoint webhooks, dev.fhirhook.auth.Principal principal) {
+        if (!principal.scope().superAdmin()) {
+            throw dev.fhirhook.api.ApiException.forbidden("auth.super-admin-only", "Forbidden");
+        }
+        return ApiResponse.json(200, ApiResponse.JSON, webhooks.metrics().toString()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static ApiResponse health(Health health) {
