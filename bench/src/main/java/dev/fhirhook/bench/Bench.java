@@ -65,6 +65,8 @@ public final class Bench {
             out.println("(pg-commit skipped: no --pg-data)");
         }
         if (pg.isPresent()) pg.get().setUp();
+        String webhookPath = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
+                ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")) : null;
         var cpu = new CpuMeter(options.serverPid(), options.pgData());
         var results = new ArrayList<LoadRun.Result>();
         try {
@@ -77,6 +79,8 @@ public final class Bench {
                         case "create" -> HttpScenario.create(target);
                         case "read" -> HttpScenario.read(target, ids);
                         case "update" -> HttpScenario.update(target, ids);
+                        case "webhook" -> WebhookScenario.signed(target, webhookPath);
+                        case "webhook-forged" -> WebhookScenario.forged(target, webhookPath);
                         default -> throw new IllegalStateException(name);
                     };
                     if (scenario == null) continue;

@@ -12,6 +12,8 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                Optional<String> label) {
 
     static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
+    /** Run only when named with --scenarios (bench/run-webhook does): they need the bot runner and a deployed bot. */
+    static final List<String> WEBHOOK_SCENARIOS = List.of("webhook", "webhook-forged");
 
     static final String USAGE = """
             usage: java -jar fhirhook-bench.jar --url http://127.0.0.1:PORT/ --user ID --secret SECRET [options]
@@ -21,7 +23,9 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
               --duration SECONDS   measured time per scenario and concurrency (default 10)
               --warmup SECONDS     unmeasured time before each measurement (default 3)
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
-              --scenarios LIST     subset of healthcheck,pg-commit,create,read,update (default all)
+              --scenarios LIST     subset of healthcheck,pg-commit,create,read,update (default all), or
+                                   webhook,webhook-forged (a Stripe-signed event to a bot that upserts an
+                                   Invoice; the same with a forged signature)
               --seed N             Patients created up front for read and update (default 200)
               --label TEXT         printed in the header, e.g. the commit measured
               --search             run the search benchmark instead (bench/run-search; --search --help lists its options)
@@ -71,7 +75,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
             throw new UsageException("--concurrency values must be 1..1024");
         }
         for (String s : scenarios) {
-            if (!ALL_SCENARIOS.contains(s)) throw new UsageException("unknown scenario " + s);
+            if (!ALL_SCENARIOS.contains(s) && !WEBHOOK_SCENARIOS.contains(s)) throw new UsageException("unknown scenario " + s);
         }
         if (seed < 1) throw new UsageException("--seed must be >= 1");
         return new Options(url, user, secret, Optional.ofNullable(pid), Optional.ofNullable(pgData),
