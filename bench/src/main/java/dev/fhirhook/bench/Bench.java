@@ -96,6 +96,17 @@ public final class Bench {
         }
         printErrors(results);
         printInterference(results);
+        if (webhookPath != null) printWebhookMetrics();
+    }
+
+    /** The server's own webhook counters: how many refusals were audited, and how many audit events it dropped. */
+    private void printWebhookMetrics() throws IOException {
+        try (var admin = target.open(true)) {
+            var response = admin.get(target.path("admin/webhook-metrics"));
+            out.println();
+            out.println("Server webhook counters after the run (GET /admin/webhook-metrics): "
+                    + (response.status() == 200 ? admin.bodyText() : "HTTP " + response.status()));
+        }
     }
 
     // --- setup ------------------------------------------------------------------------------------
