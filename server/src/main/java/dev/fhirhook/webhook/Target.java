@@ -1,11 +1,9 @@
 package dev.fhirhook.webhook;
 
-import dev.fhirhook.api.ApiException;
 import dev.fhirhook.fhir.StoredResource;
 import dev.fhirhook.policy.IpRules;
 import dev.fhirhook.webhook.signature.SignatureScheme;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Where a webhook request goes, once the membership in its URL has passed every check of medplum-compat §4.2.
@@ -32,29 +30,5 @@ record Target(StoredResource membership, StoredResource bot, WebhookSettings set
         public String toString() {
             return "SignatureCheck[" + scheme.name() + ", " + secrets.size() + " secrets]";
         }
-    }
-}
-
-/** The outcome of resolving the membership in a webhook URL. */
-sealed interface Resolution {
-    record Found(Target target) implements Resolution {}
-
-    record Refused(Refusal refusal) implements Resolution {}
-}
-
-/**
- * A refused webhook request: what the caller gets, why, and where to audit it.
- *
- * @param detail a fixed text of ours for the audit trail; never request data or secret values
- * @param projectId the target's project when known (the AuditEvent goes there), else empty (log line only)
- * @param membershipId the membership in the URL, when it exists
- * @param botId the Bot, when known
- */
-record Refusal(Reason reason, ApiException error, String detail, Optional<String> projectId,
-        Optional<String> membershipId, Optional<String> botId) {
-
-    static Refusal of(Reason reason, ApiException error, String detail, Target target) {
-        return new Refusal(reason, error, detail, Optional.of(target.projectId()), Optional.of(target.membership().id()),
-                Optional.of(target.bot().id()));
     }
 }
