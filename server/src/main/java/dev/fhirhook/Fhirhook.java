@@ -9,6 +9,8 @@ import dev.fhirhook.auth.SigningKeys;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.auth.Bootstrap;
+import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.ProjectAdmins;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
 import dev.fhirhook.fhir.BundleApi;
@@ -66,8 +68,11 @@ public final class Fhirhook implements AutoCloseable {
             var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
+            var admins = new ProjectAdmins(store);
+            var admin = new Routes.Admin(new ClientRegistration(store, admins));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search));
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search,
+                    new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));

@@ -1,6 +1,7 @@
 package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.fhir.BundleApi;
@@ -20,14 +21,18 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
-    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
-            BundleApi bundles) {
+    /** Project administration: clients with their memberships. */
+    public record Admin(ClientRegistration clients) {}
+
+    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
+            SearchApi search, BundleApi bundles) {
         return List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
                 Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
                 Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
+                Route.of("POST", "/admin/projects/{projectId}/client", (Route.Authenticated) admin.clients()::create),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
                 Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),
