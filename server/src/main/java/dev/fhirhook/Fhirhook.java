@@ -10,6 +10,7 @@ import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.auth.Bootstrap;
 import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.ProjectAdmins;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
@@ -69,7 +70,7 @@ public final class Fhirhook implements AutoCloseable {
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var admins = new ProjectAdmins(store);
-            var admin = new Routes.Admin(new ClientRegistration(store, admins));
+            var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search,
                     new BundleApi(resources, search));

@@ -2,6 +2,7 @@ package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.fhir.BundleApi;
@@ -21,8 +22,8 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
-    /** Project administration: clients with their memberships. */
-    public record Admin(ClientRegistration clients) {}
+    /** Project administration: clients and memberships with their access. */
+    public record Admin(ClientRegistration clients, MembershipUpdate members) {}
 
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
             SearchApi search, BundleApi bundles) {
@@ -33,6 +34,8 @@ public final class Routes {
                 Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
                 Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
                 Route.of("POST", "/admin/projects/{projectId}/client", (Route.Authenticated) admin.clients()::create),
+                Route.of("POST", "/admin/projects/{projectId}/members/{membershipId}",
+                        (Route.Authenticated) admin.members()::update),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
                 Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),
