@@ -12,6 +12,7 @@ import dev.fhirhook.auth.Bootstrap;
 import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.ProjectAdmins;
+import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
 import dev.fhirhook.fhir.BundleApi;
@@ -70,7 +71,8 @@ public final class Fhirhook implements AutoCloseable {
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var admins = new ProjectAdmins(store);
-            var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins));
+            var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
+                    new BotCreation(store, admins));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search,
                     new BundleApi(resources, search));

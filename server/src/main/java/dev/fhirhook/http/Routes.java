@@ -5,6 +5,7 @@ import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
+import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
@@ -22,8 +23,8 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
-    /** Project administration: clients and memberships with their access. */
-    public record Admin(ClientRegistration clients, MembershipUpdate members) {}
+    /** Project administration: clients, bots and memberships with their access. */
+    public record Admin(ClientRegistration clients, MembershipUpdate members, BotCreation bots) {}
 
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
             SearchApi search, BundleApi bundles) {
@@ -34,8 +35,10 @@ public final class Routes {
                 Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
                 Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
                 Route.of("POST", "/admin/projects/{projectId}/client", (Route.Authenticated) admin.clients()::create),
+                Route.of("POST", "/admin/projects/{projectId}/bot", (Route.Authenticated) admin.bots()::createInProject),
                 Route.of("POST", "/admin/projects/{projectId}/members/{membershipId}",
                         (Route.Authenticated) admin.members()::update),
+                Route.of("POST", "/fhir/R4/Bot/$init", (Route.Authenticated) admin.bots()::init),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
                 Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),
