@@ -12,6 +12,7 @@ import dev.fhirhook.auth.Bootstrap;
 import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.ProjectAdmins;
+import dev.fhirhook.auth.SecretRotation;
 import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
@@ -72,7 +73,7 @@ public final class Fhirhook implements AutoCloseable {
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var admins = new ProjectAdmins(store);
             var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
-                    new BotCreation(store, admins));
+                    new BotCreation(store, admins), new SecretRotation(store, admins));
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search,
                     new BundleApi(resources, search));

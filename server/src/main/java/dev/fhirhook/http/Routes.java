@@ -3,6 +3,7 @@ package dev.fhirhook.http;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.MembershipUpdate;
+import dev.fhirhook.auth.SecretRotation;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.bot.BotCreation;
@@ -23,8 +24,8 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
-    /** Project administration: clients, bots and memberships with their access. */
-    public record Admin(ClientRegistration clients, MembershipUpdate members, BotCreation bots) {}
+    /** Project administration: clients, bots and memberships with their access, secret rotation. */
+    public record Admin(ClientRegistration clients, MembershipUpdate members, BotCreation bots, SecretRotation secrets) {}
 
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
             SearchApi search, BundleApi bundles) {
@@ -39,6 +40,7 @@ public final class Routes {
                 Route.of("POST", "/admin/projects/{projectId}/members/{membershipId}",
                         (Route.Authenticated) admin.members()::update),
                 Route.of("POST", "/fhir/R4/Bot/$init", (Route.Authenticated) admin.bots()::init),
+                Route.of("POST", "/fhir/R4/ClientApplication/{id}/$rotate-secret", (Route.Authenticated) admin.secrets()::rotate),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
                 Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),
