@@ -1,5 +1,6 @@
 package dev.fhirhook;
 
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.AccessTokens;
 import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.auth.BasicAuthenticator;
@@ -64,9 +65,10 @@ public final class Fhirhook implements AutoCloseable {
             var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
             var credentials = new ClientCredentials(store);
             var tokens = new AccessTokens(keys, clock);
-            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock), new WellKnown(keys));
+            var audit = new SecurityAudit(clock);
+            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock, audit), new WellKnown(keys));
             var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
-                    new BearerAuthenticator(store, credentials, tokens));
+                    new BearerAuthenticator(store, credentials, tokens), audit);
             var parser = new SearchParser(searchParameters, types);
             var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
@@ -79,7 +81,7 @@ public final class Fhirhook implements AutoCloseable {
                     new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));
+            var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock), audit);
             http.start();
             return new Fhirhook(database, http, adminClient);
         } catch (Exception e) {
