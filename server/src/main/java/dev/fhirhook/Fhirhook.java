@@ -81,7 +81,11 @@ public final class Fhirhook implements AutoCloseable {
                     new BundleApi(resources, search));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock), audit);
+            var limiter = switch (config.rateLimitStore()) {
+                case LOCAL -> new RequestLimiter(config.rateLimits(), clock);
+                case POSTGRES -> RequestLimiter.shared(config.rateLimits(), clock, database.dataSource());
+            };
+            var http = new HttpServer(settings, routes, authenticator, limiter, audit);
             http.start();
             return new Fhirhook(database, http, adminClient);
         } catch (Exception e) {
