@@ -166,7 +166,7 @@ class ClientRegistrationTest {
         assertThat(project.api().raw("POST", p, "text/plain", "{\"name\":\"a\"}".getBytes()).status()).isEqualTo(415);
         assertThat(project.api().raw("POST", p, "application/json", "{\"name\":\"a\"}".getBytes()).status()).isEqualTo(201);
         byte[] huge = ("{\"name\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}").getBytes();
-        assertThat(project.api().raw("POST", p, "application/json", huge).status()).isEqualTo(413);
+        assertThat(AdminProjects.postTooLarge(project.api(), p, huge).status()).isEqualTo(413);
         assertThat(project.api().get(p).status()).as("only POST").isEqualTo(405);
         assertThat(AdminProjects.count(SERVER, "ClientApplication", project.projectId())).isEqualTo(2);
         assertThat(SERVER.anonymous().get("/healthcheck").status()).isEqualTo(200);

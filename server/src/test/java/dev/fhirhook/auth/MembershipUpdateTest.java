@@ -156,6 +156,12 @@ class MembershipUpdateTest {
         assertThat(project.api().post(path(project, UUID.randomUUID().toString()), "{\"active\":false}").status()).isEqualTo(404);
         assertThat(project.api().post(path(project, "not-a-uuid"), "{\"active\":false}").status()).isEqualTo(404);
         assertThat(project.api().post(path(project, "x".repeat(65)), "{\"active\":false}").status()).isEqualTo(400);
+        // project ids: unknown, malformed, and the super admin naming one that does not exist
+        String unknownProject = "/admin/projects/" + UUID.randomUUID() + "/members/" + member[2];
+        assertThat(project.api().post(unknownProject, "{\"active\":false}").status()).isEqualTo(403);
+        assertThat(SERVER.admin().post(unknownProject, "{\"active\":false}").status()).isEqualTo(404);
+        assertThat(SERVER.admin().post("/admin/projects/a%27b/members/" + member[2], "{\"active\":false}").status()).isEqualTo(400);
+        assertThat(SERVER.anonymous().post(path(project, member[2]), "{\"active\":false}").status()).isEqualTo(401);
         assertThat(stored(member[2]).path("active").asBoolean(true)).isTrue();
         assertThat(stored(plain.membershipId()).path("active").asBoolean(true)).isTrue();
     }
@@ -188,7 +194,7 @@ class MembershipUpdateTest {
         assertThat(project.api().post(path(project, member[2]), "[]").status()).isEqualTo(400);
         assertThat(project.api().raw("POST", path(project, member[2]), "text/plain", "{}".getBytes()).status()).isEqualTo(415);
         byte[] huge = ("{\"admin\":true,\"x\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}").getBytes();
-        assertThat(project.api().raw("POST", path(project, member[2]), "application/json", huge).status()).isEqualTo(413);
+        assertThat(AdminProjects.postTooLarge(project.api(), path(project, member[2]), huge).status()).isEqualTo(413);
         assertThat(stored(member[2]).path("meta").path("versionId").asText()).as("nothing was written").isEqualTo(version);
         assertThat(SERVER.anonymous().get("/healthcheck").status()).isEqualTo(200);
     }

@@ -85,6 +85,24 @@ class SecretRotationTest {
     }
 
     @Test
+    void two_rotations_at_once_leave_one_consistent_pair_of_secrets() throws Exception {
+        TestProject project = AdminProjects.create(SERVER);
+        String[] client = client(project);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var first = pool.submit(() -> project.api().post(rotate(client[0]), parameters("secret", client[1])));
+            var second = pool.submit(() -> project.api().post(rotate(client[0]), parameters("secret", client[1])));
+            var replies = java.util.List.of(first.get(), second.get());
+            assertThat(replies.stream().filter(r -> r.status() == 200).count()).as(replies.toString()).isEqualTo(1);
+            assertThat(replies.stream().filter(r -> r.status() != 200).map(Api.Reply::status).toList())
+                    .as("the loser sees the secret moved on, or the version it read replaced").allMatch(s -> s == 400 || s == 412);
+            var winner = replies.stream().filter(r -> r.status() == 200).findFirst().orElseThrow().json();
+            assertThat(winner.path("retiringSecret").asText()).isEqualTo(client[1]);
+            assertThat(basic(client[0], winner.path("secret").asText())).isEqualTo(200);
+            assertThat(basic(client[0], client[1])).isEqualTo(200);
+        }
+    }
+
+    @Test
     void parameters_that_are_missing_both_wrong_or_of_the_wrong_type_are_400() {
         TestProject project = AdminProjects.create(SERVER);
         String[] client = client(project);
@@ -110,7 +128,7 @@ class SecretRotationTest {
         assertThat(project.api().post(rotate(client[0]), "{\"secret\":").status()).isEqualTo(400);
         assertThat(project.api().raw("POST", rotate(client[0]), "text/plain", "x".getBytes()).status()).isEqualTo(415);
         byte[] huge = ("{\"secret\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}").getBytes();
-        assertThat(project.api().raw("POST", rotate(client[0]), "application/json", huge).status()).isEqualTo(413);
+        assertThat(AdminProjects.postTooLarge(project.api(), rotate(client[0]), huge).status()).isEqualTo(413);
         assertThat(basic(client[0], client[1])).as("still the original secret").isEqualTo(200);
     }
 

@@ -268,7 +268,7 @@ class BotCreationTest {
         assertThat(project.api().post(p, "[]").status()).isEqualTo(400);
         assertThat(project.api().raw("POST", p, "text/plain", "{\"name\":\"x\"}".getBytes()).status()).isEqualTo(415);
         byte[] huge = ("{\"name\":\"x\",\"sourceCode\":{\"data\":\"" + "A".repeat(2 * 1024 * 1024) + "\"}}").getBytes();
-        assertThat(project.api().raw("POST", p, "application/json", huge).status()).isEqualTo(413);
+        assertThat(AdminProjects.postTooLarge(project.api(), p, huge).status()).isEqualTo(413);
         // callers and projects
         assertThat(plain.api().post(adminPath(plain.projectId()), "{\"name\":\"x\"}").status()).isEqualTo(403);
         assertThat(other.api().post(p, "{\"name\":\"x\"}").status()).isEqualTo(403);

@@ -43,6 +43,15 @@ public final class AdminProjects {
         return policy.json().path("id").asText();
     }
 
+    /**
+     * POSTs a body over the size limit with {@code Expect: 100-continue}: the server refuses it (413) before the
+     * client sends it, instead of racing a client still writing megabytes against a connection being closed.
+     */
+    public static Api.Reply postTooLarge(Api api, String path, byte[] body) {
+        return api.send(api.request(path).expectContinue(true).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     /** How many live resources of {@code type} in {@code projectId} have this {@code name}: checks for orphans. */
     public static long countByName(TestServer server, String type, String projectId, String name) {
         return server.server().database().jdbc().queryOne("""
