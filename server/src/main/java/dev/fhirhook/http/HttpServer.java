@@ -274,6 +274,9 @@ public final class HttpServer implements AutoCloseable {
             response.setStatus(status);
             StandardHeaders.apply(response.getHeaders(), baseUrl.startsWith("https:"));
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiResponse.FHIR_JSON);
+            // Jetty closes the connection after a request it could not parse; saying so keeps clients from reusing
+            // it for their next request, which would then fail with no response at all
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
             response.write(true, ByteBuffer.wrap(FhirJson.bytes(outcome)), callback);
             return true;
         }
