@@ -1,5 +1,6 @@
 package dev.fhirhook;
 
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.AccessTokens;
 import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.auth.BasicAuthenticator;
@@ -9,6 +10,11 @@ import dev.fhirhook.auth.SigningKeys;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.auth.Bootstrap;
+import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.MembershipUpdate;
+import dev.fhirhook.auth.ProjectAdmins;
+import dev.fhirhook.auth.SecretRotation;
+import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.db.Database;
 import dev.fhirhook.fhir.BundleApi;
@@ -67,22 +73,30 @@ public final class Fhirhook implements AutoCloseable {
             var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
             var credentials = new ClientCredentials(store);
             var tokens = new AccessTokens(keys, clock);
-            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock), new WellKnown(keys));
+            var audit = new SecurityAudit(clock);
+            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock, audit), new WellKnown(keys));
             var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
-                    new BearerAuthenticator(store, credentials, tokens));
+                    new BearerAuthenticator(store, credentials, tokens), audit);
             var parser = new SearchParser(searchParameters, types);
             var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine),
                     WebhookEndpoint.botCheck(config.webhookMaxBodyBytes()));
+            var admins = new ProjectAdmins(store);
+            var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
+                    new BotCreation(store, admins), new SecretRotation(store, admins));
             webhooks = new WebhookEndpoint(new WebhookEndpoint.Parts(store, new MembershipPolicies(store), new Secrets(store),
                     new AuditLog(store), new BotExecutor()), clock, config.webhookMaxBodyBytes());
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search),
-                    webhooks);
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search,
+                    new BundleApi(resources, search), webhooks);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));
+            var limiter = switch (config.rateLimitStore()) {
+                case LOCAL -> new RequestLimiter(config.rateLimits(), clock);
+                case POSTGRES -> RequestLimiter.shared(config.rateLimits(), clock, database.dataSource());
+            };
+            var http = new HttpServer(settings, routes, authenticator, limiter, audit);
             http.start();
             return new Fhirhook(database, http, adminClient, webhooks);
         } catch (Exception e) {

@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param maxJsonBytes largest JSON request body accepted
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
  * @param rateLimits requests per client address and minute, by category
+ * @param rateLimitStore where the rate-limit buckets live
  * @param webhookMaxBodyBytes the largest body any Bot's {@code webhook.maxBodyBytes} may allow (each bot's default
  *                            is 1 MiB or this, whichever is smaller)
  */
@@ -24,7 +25,14 @@ public record Config(
         long maxJsonBytes,
         List<String> trustedProxies,
         RateLimits rateLimits,
+        RateLimitStore rateLimitStore,
         long webhookMaxBodyBytes) {
+
+    /**
+     * Where rate-limit buckets live: {@code LOCAL} in each node's memory (a client may send the limit to every
+     * node), {@code POSTGRES} in the database, shared by every node on it.
+     */
+    public enum RateLimitStore { LOCAL, POSTGRES }
 
     /**
      * Requests per client address per minute for each category of URL (Medplum's defaults: 60,000, 1,200, 5).

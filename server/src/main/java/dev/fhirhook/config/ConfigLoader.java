@@ -28,7 +28,7 @@ public final class ConfigLoader {
             "database-url", "database-user", "database-password", "database-pool-size",
             "admin-client-id", "admin-client-secret",
             "max-json-size", "trusted-proxies",
-            "rate-limit-default", "rate-limit-auth", "rate-limit-login",
+            "rate-limit-default", "rate-limit-auth", "rate-limit-login", "rate-limit-store",
             "webhook-max-body-size");
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
@@ -208,8 +208,13 @@ public final class ConfigLoader {
         var rateLimits = new Config.RateLimits(defaultLimit,
                 intValue("rate-limit-auth", (int) defaults.authPerMinute(), 1, 1_000_000_000),
                 intValue("rate-limit-login", (int) defaults.loginPerMinute(), 1, 1_000_000_000));
+        var store = value("rate-limit-store").map(v -> switch (v.text()) {
+            case "local" -> Config.RateLimitStore.LOCAL;
+            case "postgres" -> Config.RateLimitStore.POSTGRES;
+            default -> throw bad("rate-limit-store", "must be local or postgres");
+        }).orElse(Config.RateLimitStore.LOCAL);
         long webhookMaxBody = sizeValue("webhook-max-body-size", 8L * 1024 * 1024, 1024, 64L * 1024 * 1024);
         return new Config(host, port, baseUrl, data, database,
-                new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits, webhookMaxBody);
+                new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits, store, webhookMaxBody);
     }
 }

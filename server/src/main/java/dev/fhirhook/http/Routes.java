@@ -1,8 +1,12 @@
 package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.MembershipUpdate;
+import dev.fhirhook.auth.SecretRotation;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
+import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
@@ -22,14 +26,23 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
-    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
-            BundleApi bundles, WebhookEndpoint webhooks) {
+    /** Project administration: clients, bots and memberships with their access, secret rotation. */
+    public record Admin(ClientRegistration clients, MembershipUpdate members, BotCreation bots, SecretRotation secrets) {}
+
+    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
+            SearchApi search, BundleApi bundles, WebhookEndpoint webhooks) {
         var routes = new ArrayList<>(List.of(
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
                 Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
                 Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
+                Route.of("POST", "/admin/projects/{projectId}/client", (Route.Authenticated) admin.clients()::create),
+                Route.of("POST", "/admin/projects/{projectId}/bot", (Route.Authenticated) admin.bots()::createInProject),
+                Route.of("POST", "/admin/projects/{projectId}/members/{membershipId}",
+                        (Route.Authenticated) admin.members()::update),
+                Route.of("POST", "/fhir/R4/Bot/$init", (Route.Authenticated) admin.bots()::init),
+                Route.of("POST", "/fhir/R4/ClientApplication/{id}/$rotate-secret", (Route.Authenticated) admin.secrets()::rotate),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
                 Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),
