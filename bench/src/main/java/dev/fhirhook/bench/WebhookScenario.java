@@ -31,7 +31,7 @@ final class WebhookScenario {
                 identifier: [{ system, value: invoice.id }],
                 status: invoice.status === 'paid' ? 'balanced' : 'issued',
                 totalNet: { value: invoice.amount_paid / 100, currency: invoice.currency.toUpperCase() },
-              }, 'Invoice?identifier=' + system + '|' + invoice.id);
+              }, 'identifier=' + system + '|' + invoice.id);
               return { received: event.input.id, invoice: saved.id };
             };
             """;
