@@ -9,7 +9,15 @@ import dev.fhirhook.auth.SigningKeys;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.auth.Bootstrap;
+import dev.fhirhook.audit.AuditLog;
+import dev.fhirhook.bot.AsyncJobs;
+import dev.fhirhook.bot.BotApi;
+import dev.fhirhook.bot.BotExecutor;
+import dev.fhirhook.bot.Secrets;
+import dev.fhirhook.bot.runtime.BotRuntime;
 import dev.fhirhook.config.Config;
+import dev.fhirhook.fhir.InProcessFhir;
+import dev.fhirhook.policy.MembershipPolicies;
 import dev.fhirhook.db.Database;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
@@ -41,16 +49,21 @@ public final class Fhirhook implements AutoCloseable {
     private final Database database;
     private final HttpServer http;
     private final Bootstrap.AdminClient adminClient;
+    private final BotRuntime botRuntime;
+    private final AsyncJobs jobs;
 
-    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient) {
+    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, BotRuntime botRuntime, AsyncJobs jobs) {
         this.database = database;
         this.http = http;
         this.adminClient = adminClient;
+        this.botRuntime = botRuntime;
+        this.jobs = jobs;
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */
     public static Fhirhook start(Config config, Clock clock) {
         Database database = Database.open(config);
+        BotRuntime botRuntime = null;
         try {
             var types = ResourceTypes.load();
             var searchParameters = SearchParameters.load(types);
@@ -66,14 +79,22 @@ public final class Fhirhook implements AutoCloseable {
             var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
+            var bundles = new BundleApi(resources, search);
+            var fhir = new InProcessFhir(resources, search, bundles);
+            botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), config.bots().maxConcurrentRunsPerBot()));
+            var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, new Secrets(store),
+                    new MembershipPolicies(store), new AuditLog(store)), clock);
+            var jobs = new AsyncJobs(store, executor, clock);
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, new BundleApi(resources, search));
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, bundles,
+                    new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));
             http.start();
-            return new Fhirhook(database, http, adminClient);
+            return new Fhirhook(database, http, adminClient, botRuntime, jobs);
         } catch (Exception e) {
+            if (botRuntime != null) botRuntime.close();
             database.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
         }
@@ -94,6 +115,8 @@ public final class Fhirhook implements AutoCloseable {
         } catch (Exception e) {
             // keep stopping: the database must still be closed
         } finally {
+            jobs.close();
+            botRuntime.close();
             database.close();
         }
     }

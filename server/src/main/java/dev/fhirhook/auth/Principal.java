@@ -13,6 +13,12 @@ public sealed interface Principal {
     /** What the principal may see and write in the store. */
     Scope scope();
 
+    /** The membership's profile, such as {@code ClientApplication/123}: who a bot run names as its requester. */
+    String profile();
+
+    /** The ProjectMembership the principal acts through. */
+    String membershipId();
+
     /**
      * A ClientApplication authenticated with its secret.
      *
@@ -22,7 +28,12 @@ public sealed interface Principal {
             implements Principal {
         @Override
         public Scope scope() {
-            return new Scope(projectId, "ClientApplication/" + clientId, superAdmin);
+            return new Scope(projectId, profile(), superAdmin);
+        }
+
+        @Override
+        public String profile() {
+            return "ClientApplication/" + clientId;
         }
     }
 }

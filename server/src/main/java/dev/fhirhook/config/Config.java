@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param maxJsonBytes largest JSON request body accepted
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
  * @param rateLimits requests per client address and minute, by category
+ * @param bots concurrency caps of bot runs
  */
 public record Config(
         String host,
@@ -21,7 +22,16 @@ public record Config(
         Admin admin,
         long maxJsonBytes,
         List<String> trustedProxies,
-        RateLimits rateLimits) {
+        RateLimits rateLimits,
+        Bots bots) {
+
+    /**
+     * Bot runs at once: across the server and for one bot. A run past either cap is refused at once (429 for
+     * the bot's cap, 503 for the server's) rather than queued behind a bot that may be stuck until its timeout.
+     */
+    public record Bots(int maxConcurrentRuns, int maxConcurrentRunsPerBot) {
+        public static final Bots DEFAULTS = new Bots(64, 64);
+    }
 
     /**
      * Requests per client address per minute for each category of URL (Medplum's defaults: 60,000, 1,200, 5).

@@ -160,7 +160,8 @@ public final class HttpServer implements AutoCloseable {
                     clientIp, baseUrl);
             // Credentials are checked before the body is read: an anonymous client cannot make us buffer a megabyte.
             var principal = match.route().action() instanceof Route.Authenticated ? authenticator.authenticate(head) : null;
-            var apiRequest = head.withBody(body(request));
+            long limit = match.route().maxBodyBytes() > 0 ? match.route().maxBodyBytes() : settings.maxBodyBytes();
+            var apiRequest = head.withBody(body(request, limit));
             return switch (match.route().action()) {
                 case Route.Open open -> open.handle(apiRequest);
                 case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
@@ -183,13 +184,13 @@ public final class HttpServer implements AutoCloseable {
             return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         }
 
-        private byte[] body(Request request) throws IOException {
+        private byte[] body(Request request, long maxBodyBytes) throws IOException {
             long declared = request.getLength();
-            if (declared > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+            if (declared > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
             if (declared == 0) return new byte[0];
             try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
-                if (bytes.length > settings.maxBodyBytes()) throw ApiException.tooLarge("Request body too large");
+                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+                if (bytes.length > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
                 request.setAttribute(BODY_READ, Boolean.TRUE);
                 return bytes;
             } catch (IOException e) {

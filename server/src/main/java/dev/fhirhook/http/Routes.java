@@ -2,6 +2,8 @@ package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.auth.TokenEndpoint;
+import dev.fhirhook.bot.AsyncJobs;
+import dev.fhirhook.bot.BotApi;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
@@ -20,9 +22,21 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
+    /** Bots and their async jobs. */
+    public record Bots(BotApi api, AsyncJobs jobs) {}
+
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
-            BundleApi bundles) {
+            BundleApi bundles, Bots bots) {
         return List.of(
+                Route.of("POST", "/fhir/R4/Bot/{id}/$deploy",
+                        (Route.Authenticated) (rq, p) -> bots.api().deploy(rq, p.scope(), p.profile()))
+                        .withBodyLimit(BotApi.MAX_DEPLOY_BODY_BYTES),
+                Route.of("GET", "/fhir/R4/Bot/{id}/$execute/{rest*}", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("POST", "/fhir/R4/Bot/{id}/$execute/{rest*}", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("GET", "/fhir/R4/Bot/$execute", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("POST", "/fhir/R4/Bot/$execute", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("GET", "/fhir/R4/job/{id}/status", (Route.Authenticated) (rq, p) -> bots.jobs().status(rq, p.scope())),
+                Route.of("DELETE", "/fhir/R4/job/{id}/status", (Route.Authenticated) (rq, p) -> bots.jobs().cancel(rq, p.scope())),
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
@@ -44,6 +58,10 @@ public final class Routes {
                         (Route.Authenticated) (rq, p) -> resources.instanceHistory(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
                         (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())));
+    }
+
+    private static ApiResponse execute(Bots bots, dev.fhirhook.api.ApiRequest request, dev.fhirhook.auth.Principal principal) {
+        return bots.api().execute(request, principal.scope(), principal.profile(), java.util.Optional.of(principal.membershipId()));
     }
 
     private static ApiResponse health(Health health) {
