@@ -65,6 +65,8 @@ public final class Bench {
             out.println("(pg-commit skipped: no --pg-data)");
         }
         if (pg.isPresent()) pg.get().setUp();
+        String trivialBot = options.scenarios().contains("exec-trivial") ? Bots.deploy(target, "bench-trivial", Bots.TRIVIAL, "Invoice") : null;
+        String upsertBot = options.scenarios().contains("exec-upsert") ? Bots.deploy(target, "bench-upsert", Bots.UPSERT_INVOICE, "Invoice") : null;
         var cpu = new CpuMeter(options.serverPid(), options.pgData());
         var results = new ArrayList<LoadRun.Result>();
         try {
@@ -77,6 +79,8 @@ public final class Bench {
                         case "create" -> HttpScenario.create(target);
                         case "read" -> HttpScenario.read(target, ids);
                         case "update" -> HttpScenario.update(target, ids);
+                        case "exec-trivial" -> HttpScenario.executeTrivial(target, trivialBot);
+                        case "exec-upsert" -> HttpScenario.executeUpsert(target, upsertBot);
                         default -> throw new IllegalStateException(name);
                     };
                     if (scenario == null) continue;
