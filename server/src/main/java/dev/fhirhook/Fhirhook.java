@@ -1,5 +1,6 @@
 package dev.fhirhook;
 
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.AccessTokens;
 import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.auth.BasicAuthenticator;
@@ -15,6 +16,11 @@ import dev.fhirhook.bot.BotApi;
 import dev.fhirhook.bot.BotExecutor;
 import dev.fhirhook.bot.Secrets;
 import dev.fhirhook.bot.runtime.BotRuntime;
+import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.MembershipUpdate;
+import dev.fhirhook.auth.ProjectAdmins;
+import dev.fhirhook.auth.SecretRotation;
+import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.fhir.InProcessFhir;
 import dev.fhirhook.policy.MembershipPolicies;
@@ -72,13 +78,17 @@ public final class Fhirhook implements AutoCloseable {
             var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
             var credentials = new ClientCredentials(store);
             var tokens = new AccessTokens(keys, clock);
-            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock), new WellKnown(keys));
+            var audit = new SecurityAudit(clock);
+            var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock, audit), new WellKnown(keys));
             var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
-                    new BearerAuthenticator(store, credentials, tokens));
+                    new BearerAuthenticator(store, credentials, tokens), audit);
             var parser = new SearchParser(searchParameters, types);
             var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
+            var admins = new ProjectAdmins(store);
+            var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
+                    new BotCreation(store, admins), new SecretRotation(store, admins));
             var bundles = new BundleApi(resources, search);
             var fhir = new InProcessFhir(resources, search, bundles);
             botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), config.bots().maxConcurrentRunsPerBot()));
@@ -86,11 +96,15 @@ public final class Fhirhook implements AutoCloseable {
                     new MembershipPolicies(store), new AuditLog(store)), clock);
             var jobs = new AsyncJobs(store, executor, clock);
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), oauth, resources, search, bundles,
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search, bundles,
                     new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs));
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
-            var http = new HttpServer(settings, routes, authenticator, new RequestLimiter(config.rateLimits(), clock));
+            var limiter = switch (config.rateLimitStore()) {
+                case LOCAL -> new RequestLimiter(config.rateLimits(), clock);
+                case POSTGRES -> RequestLimiter.shared(config.rateLimits(), clock, database.dataSource());
+            };
+            var http = new HttpServer(settings, routes, authenticator, limiter, audit);
             http.start();
             return new Fhirhook(database, http, adminClient, botRuntime, jobs);
         } catch (Exception e) {

@@ -1,10 +1,10 @@
 package dev.fhirhook.auth;
 
 import dev.fhirhook.api.ApiException;
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.fhir.ResourceStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Optional;
 
 /**
  * HTTP Basic with {@code clientId:secret} of a ClientApplication, checked by {@link ClientCredentials} (the
@@ -39,17 +39,25 @@ public final class BasicAuthenticator {
      * do not let {@code clientIp} in.
      */
     public Principal authenticate(String authorization, String clientIp) {
+        return switch (attempt(authorization, clientIp)) {
+            case Attempt.Accepted accepted -> accepted.principal();
+            case Attempt.Refused refused -> throw refused.error();
+        };
+    }
+
+    /** As {@link #authenticate}, with the reason for a refusal kept apart for the audit log. */
+    Attempt attempt(String authorization, String clientIp) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            throw ApiException.unauthorized("auth.missing-credentials");
+            return refused("auth.missing-credentials", SecurityAudit.Reason.MISSING_CREDENTIALS, null, null);
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.US_ASCII);
         } catch (IllegalArgumentException e) {
-            throw ApiException.unauthorized("auth.malformed-basic");
+            return refused("auth.malformed-basic", SecurityAudit.Reason.MALFORMED_CREDENTIALS, "base64", null);
         }
         int colon = decoded.indexOf(':');
-        if (colon <= 0) throw ApiException.unauthorized("auth.malformed-basic");
+        if (colon <= 0) return refused("auth.malformed-basic", SecurityAudit.Reason.MALFORMED_CREDENTIALS, "colon", null);
         String clientId = decoded.substring(0, colon);
         String secret = decoded.substring(colon + 1);
         String key = clientId + ":" + java.util.HexFormat.of().formatHex(ClientCredentials.sha256(secret));
@@ -60,12 +68,23 @@ public final class BasicAuthenticator {
         if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) {
             accepted = cached.accepted();
         } else {
-            accepted = findClient(clientId, secret).orElseThrow(() -> ApiException.unauthorized("auth.invalid-client"));
+            switch (credentials.check(clientId, secret)) {
+                case ClientCredentials.Check.Accepted a -> accepted = a;
+                case ClientCredentials.Check.Rejected rejected -> {
+                    return refused("auth.invalid-client", rejected.audit(), rejected.check(), clientId);
+                }
+            }
             if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded: a flood of distinct credentials cannot grow it
             cache.put(key, new Cached(accepted, now.plus(TTL), generation));
         }
-        if (!ClientCredentials.ipAllowed(accepted, clientIp)) throw ipNotAllowed();
-        return accepted.principal();
+        if (!ClientCredentials.ipAllowed(accepted, clientIp)) {
+            return new Attempt.Refused(ipNotAllowed(), SecurityAudit.Reason.IP_BLOCKED, null, clientId);
+        }
+        return new Attempt.Accepted(accepted.principal());
+    }
+
+    private static Attempt.Refused refused(String code, SecurityAudit.Reason reason, String check, String clientId) {
+        return new Attempt.Refused(ApiException.unauthorized(code), reason, check, clientId);
     }
 
     /**
@@ -74,12 +93,5 @@ public final class BasicAuthenticator {
      */
     static ApiException ipNotAllowed() {
         return ApiException.forbidden("auth.ip-not-allowed", "IP address not allowed");
-    }
-
-    private Optional<ClientCredentials.Check.Accepted> findClient(String clientId, String secret) {
-        return switch (credentials.check(clientId, secret)) {
-            case ClientCredentials.Check.Accepted accepted -> Optional.of(accepted);
-            case ClientCredentials.Check.Rejected rejected -> Optional.empty();
-        };
     }
 }

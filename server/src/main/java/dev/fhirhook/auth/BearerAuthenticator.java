@@ -1,6 +1,7 @@
 package dev.fhirhook.auth;
 
 import dev.fhirhook.api.ApiException;
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.fhir.ResourceStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,26 +30,44 @@ public final class BearerAuthenticator {
      * are now, not when the token was issued) do not let {@code clientIp} in.
      */
     public Principal authenticate(String token, String issuer, String clientIp) {
-        var claims = switch (tokens.verify(token, issuer)) {
-            case AccessTokens.Verification.Valid valid -> valid.claims();
-            case AccessTokens.Verification.Invalid invalid -> throw rejected(invalid.reason());
+        return switch (attempt(token, issuer, clientIp)) {
+            case Attempt.Accepted accepted -> accepted.principal();
+            case Attempt.Refused refused -> throw refused.error();
         };
-        var login = store.findAnyProject("Login", claims.loginId()).map(r -> r.json())
-                .orElseThrow(() -> rejected("no such login"));
-        if (login.path("revoked").asBoolean(false)) throw rejected("login revoked");
-        if (!login.path("client").path("reference").asText().equals("ClientApplication/" + claims.clientId())) {
-            throw rejected("login of another client");
-        }
-        var accepted = credentials.active(claims.clientId()).orElseThrow(() -> rejected("client or membership inactive"));
-        // the membership the token was issued under, not a newer one that may carry other rights
-        String membership = "ProjectMembership/" + accepted.principal().membershipId();
-        if (!login.path("membership").path("reference").asText().equals(membership)) throw rejected("membership changed");
-        if (!ClientCredentials.ipAllowed(accepted, clientIp)) throw BasicAuthenticator.ipNotAllowed();
-        return accepted.principal();
     }
 
-    private static ApiException rejected(String reason) {
-        log.debug("bearer token refused: {}", reason);
-        return ApiException.unauthorized("auth.invalid-token");
+    /** As {@link #authenticate}, with the failed check kept apart for the audit log (the caller sees one 401). */
+    Attempt attempt(String token, String issuer, String clientIp) {
+        AccessTokens.Claims claims;
+        switch (tokens.verify(token, issuer)) {
+            case AccessTokens.Verification.Valid valid -> claims = valid.claims();
+            case AccessTokens.Verification.Invalid invalid -> {
+                // the claims of a token that failed verification are the sender's word: no client id from them
+                return rejected(SecurityAudit.Reason.BAD_TOKEN, invalid.reason(), null);
+            }
+        }
+        String clientId = claims.clientId();
+        var login = store.findAnyProject("Login", claims.loginId()).map(r -> r.json()).orElse(null);
+        if (login == null) return rejected(SecurityAudit.Reason.BAD_TOKEN, "no such login", clientId);
+        if (login.path("revoked").asBoolean(false)) return rejected(SecurityAudit.Reason.BAD_TOKEN, "login revoked", clientId);
+        if (!login.path("client").path("reference").asText().equals("ClientApplication/" + clientId)) {
+            return rejected(SecurityAudit.Reason.BAD_TOKEN, "login of another client", clientId);
+        }
+        var accepted = credentials.active(clientId);
+        if (accepted.isEmpty()) return rejected(SecurityAudit.Reason.INACTIVE, "client or membership", clientId);
+        // the membership the token was issued under, not a newer one that may carry other rights
+        String membership = "ProjectMembership/" + accepted.get().principal().membershipId();
+        if (!login.path("membership").path("reference").asText().equals(membership)) {
+            return rejected(SecurityAudit.Reason.BAD_TOKEN, "membership changed", clientId);
+        }
+        if (!ClientCredentials.ipAllowed(accepted.get(), clientIp)) {
+            return new Attempt.Refused(BasicAuthenticator.ipNotAllowed(), SecurityAudit.Reason.IP_BLOCKED, null, clientId);
+        }
+        return new Attempt.Accepted(accepted.get().principal());
+    }
+
+    private static Attempt.Refused rejected(SecurityAudit.Reason reason, String check, String clientId) {
+        log.debug("bearer token refused: {}", check);
+        return new Attempt.Refused(ApiException.unauthorized("auth.invalid-token"), reason, check, clientId);
     }
 }

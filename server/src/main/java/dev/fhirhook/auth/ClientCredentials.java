@@ -1,5 +1,6 @@
 package dev.fhirhook.auth;
 
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.StoredResource;
 import dev.fhirhook.policy.IpRules;
@@ -29,12 +30,20 @@ public final class ClientCredentials {
          */
         record Accepted(Principal.Client principal, String profile, IpRules ipRules) implements Check {}
 
-        /** @param reason Medplum's text for it: {@code Invalid client} or {@code Invalid secret} */
-        record Rejected(String reason) implements Check {}
+        /**
+         * @param reason Medplum's text for it: {@code Invalid client} or {@code Invalid secret}
+         * @param audit the real reason, for the audit log only: an unknown and a switched-off client look alike
+         *     to the caller
+         * @param check for an inactive client, what was inactive ({@code client status} or {@code membership})
+         */
+        record Rejected(String reason, SecurityAudit.Reason audit, String check) implements Check {}
     }
 
-    static final Check.Rejected INVALID_CLIENT = new Check.Rejected("Invalid client");
-    static final Check.Rejected INVALID_SECRET = new Check.Rejected("Invalid secret");
+    static final Check.Rejected INVALID_CLIENT = new Check.Rejected("Invalid client", SecurityAudit.Reason.INVALID_CLIENT, null);
+    static final Check.Rejected CLIENT_OFF = new Check.Rejected("Invalid client", SecurityAudit.Reason.INACTIVE, "client status");
+    static final Check.Rejected NO_ACTIVE_MEMBERSHIP =
+            new Check.Rejected("Invalid client", SecurityAudit.Reason.INACTIVE, "membership");
+    static final Check.Rejected INVALID_SECRET = new Check.Rejected("Invalid secret", SecurityAudit.Reason.INVALID_SECRET, null);
 
     private final ResourceStore store;
     private final MembershipPolicies policies;
@@ -68,9 +77,9 @@ public final class ClientCredentials {
         // both compared every time, so the timing does not tell which one matched
         boolean secretMatches = matches(secret, json.path("secret").asText(null))
                 | matches(secret, json.path("retiringSecret").asText(null));
-        if (!isActive(client.get())) return INVALID_CLIENT;
+        if (!isActive(client.get())) return CLIENT_OFF;
         if (!secretMatches) return INVALID_SECRET;
-        return accepted(client.get()).map(Check.class::cast).orElse(INVALID_CLIENT);
+        return accepted(client.get()).map(Check.class::cast).orElse(NO_ACTIVE_MEMBERSHIP);
     }
 
     /**

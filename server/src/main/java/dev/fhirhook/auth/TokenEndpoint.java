@@ -5,6 +5,7 @@ import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.QueryString;
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.Instants;
 import dev.fhirhook.fhir.ResourceStore;
@@ -31,12 +32,15 @@ public final class TokenEndpoint {
     private final ClientCredentials credentials;
     private final AccessTokens tokens;
     private final Clock clock;
+    private final SecurityAudit audit;
 
-    public TokenEndpoint(ResourceStore store, ClientCredentials credentials, AccessTokens tokens, Clock clock) {
+    public TokenEndpoint(ResourceStore store, ClientCredentials credentials, AccessTokens tokens, Clock clock,
+            SecurityAudit audit) {
         this.store = store;
         this.credentials = credentials;
         this.tokens = tokens;
         this.clock = clock;
+        this.audit = audit;
     }
 
     public ApiResponse handle(ApiRequest request) {
@@ -59,6 +63,7 @@ public final class TokenEndpoint {
             try {
                 decoded = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.US_ASCII);
             } catch (IllegalArgumentException e) {
+                audit.authenticationFailed(request, SecurityAudit.Reason.MALFORMED_CREDENTIALS, "base64", null);
                 return error("invalid_request", "Invalid authorization header");
             }
             int colon = decoded.indexOf(':');
@@ -70,17 +75,23 @@ public final class TokenEndpoint {
             clientId = basicId;
             secret = colon < 0 ? null : decoded.substring(colon + 1);
         }
-        if (clientId == null || clientId.isEmpty()) return error("invalid_request", "Missing client_id");
-        if (secret == null || secret.isEmpty()) return error("invalid_request", "Missing client_secret");
+        if (clientId == null || clientId.isEmpty() || secret == null || secret.isEmpty()) {
+            audit.authenticationFailed(request, SecurityAudit.Reason.MISSING_CREDENTIALS, null, clientId);
+            return error("invalid_request", clientId == null || clientId.isEmpty() ? "Missing client_id" : "Missing client_secret");
+        }
 
         ClientCredentials.Check.Accepted accepted;
         switch (credentials.check(clientId, secret)) {
             case ClientCredentials.Check.Accepted a -> accepted = a;
             case ClientCredentials.Check.Rejected r -> {
+                audit.authenticationFailed(request, r.audit(), r.check(), clientId);
                 return error("invalid_request", r.reason());
             }
         }
-        if (!ClientCredentials.ipAllowed(accepted, request.clientIp())) return error("invalid_request", "IP address not allowed");
+        if (!ClientCredentials.ipAllowed(accepted, request.clientIp())) {
+            audit.authenticationFailed(request, SecurityAudit.Reason.IP_BLOCKED, null, clientId);
+            return error("invalid_request", "IP address not allowed");
+        }
         String scope = first(form, "scope");
         if (scope == null || scope.isBlank()) scope = DEFAULT_SCOPE;
         if (scope.length() > MAX_SCOPE_LENGTH) return error("invalid_scope", "Scope too long");

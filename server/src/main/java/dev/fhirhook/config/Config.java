@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param maxJsonBytes largest JSON request body accepted
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
  * @param rateLimits requests per client address and minute, by category
+ * @param rateLimitStore where the rate-limit buckets live
  * @param bots concurrency caps of bot runs
  */
 public record Config(
@@ -23,7 +24,14 @@ public record Config(
         long maxJsonBytes,
         List<String> trustedProxies,
         RateLimits rateLimits,
+        RateLimitStore rateLimitStore,
         Bots bots) {
+
+    /**
+     * Where rate-limit buckets live: {@code LOCAL} in each node's memory (a client may send the limit to every
+     * node), {@code POSTGRES} in the database, shared by every node on it.
+     */
+    public enum RateLimitStore { LOCAL, POSTGRES }
 
     /**
      * Bot runs at once: across the server and for one bot. A run past either cap is refused at once (429 for

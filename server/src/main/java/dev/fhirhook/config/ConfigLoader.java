@@ -28,7 +28,7 @@ public final class ConfigLoader {
             "database-url", "database-user", "database-password", "database-pool-size",
             "admin-client-id", "admin-client-secret",
             "max-json-size", "trusted-proxies",
-            "rate-limit-default", "rate-limit-auth", "rate-limit-login",
+            "rate-limit-default", "rate-limit-auth", "rate-limit-login", "rate-limit-store",
             "bot-max-concurrency", "bot-max-concurrency-per-bot");
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
@@ -208,11 +208,16 @@ public final class ConfigLoader {
         var rateLimits = new Config.RateLimits(defaultLimit,
                 intValue("rate-limit-auth", (int) defaults.authPerMinute(), 1, 1_000_000_000),
                 intValue("rate-limit-login", (int) defaults.loginPerMinute(), 1, 1_000_000_000));
+        var store = value("rate-limit-store").map(v -> switch (v.text()) {
+            case "local" -> Config.RateLimitStore.LOCAL;
+            case "postgres" -> Config.RateLimitStore.POSTGRES;
+            default -> throw bad("rate-limit-store", "must be local or postgres");
+        }).orElse(Config.RateLimitStore.LOCAL);
         int botRuns = intValue("bot-max-concurrency", Config.Bots.DEFAULTS.maxConcurrentRuns(), 1, 10_000);
         int botRunsPerBot = intValue("bot-max-concurrency-per-bot", Config.Bots.DEFAULTS.maxConcurrentRunsPerBot(), 1, 10_000);
         if (botRunsPerBot > botRuns) throw bad("bot-max-concurrency-per-bot", "must not exceed bot-max-concurrency (" + botRuns + ")");
         return new Config(host, port, baseUrl, data, database,
-                new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits,
+                new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits, store,
                 new Config.Bots(botRuns, botRunsPerBot));
     }
 }

@@ -9,15 +9,17 @@ import java.math.BigDecimal;
  * Structural checks every stored resource passes, over the whole tree: the parts the server relies on have
  * the right JSON types, FHIR's ban on {@code null} and empty names holds, and nothing reaches PostgreSQL
  * that it would refuse or silently alter (NUL characters, unpaired surrogates, decimals beyond what can be
- * written back). Full StructureDefinition validation is not done here. Pure.
+ * written back). Full StructureDefinition validation is not done here. Public because resources that other
+ * features build from request input (clients, bots, memberships) must pass the same checks. Pure.
  */
-final class ResourceValidation {
+public final class ResourceValidation {
     /** FHIR decimals have at most 18 significant digits; exponents beyond this are not numbers anyone stores. */
     static final int MAX_DECIMAL_SCALE = 1000;
 
     private ResourceValidation() {}
 
-    static void check(ObjectNode resource) {
+    /** 400 naming the element at fault when {@code resource} breaks one of the rules above. */
+    public static void check(ObjectNode resource) {
         JsonNode id = resource.get("id");
         if (id != null && !(id.isTextual() && ResourceStore.ID.matcher(id.asText()).matches())) {
             throw ApiException.badRequest("fhir.invalid-id",

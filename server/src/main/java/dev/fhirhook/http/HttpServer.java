@@ -6,7 +6,9 @@ import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
 import dev.fhirhook.api.RequestIds;
+import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.Authenticator;
+import dev.fhirhook.auth.Principal;
 import dev.fhirhook.fhir.FhirJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +48,8 @@ public final class HttpServer implements AutoCloseable {
     private final ServerConnector connector;
     private final String baseUrl;
 
-    public HttpServer(Settings settings, List<Route> routes, Authenticator authenticator, RequestLimiter limiter) {
+    public HttpServer(Settings settings, List<Route> routes, Authenticator authenticator, RequestLimiter limiter,
+            SecurityAudit audit) {
         var threads = new QueuedThreadPool(200, 8);
         threads.setName("http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -67,7 +70,7 @@ public final class HttpServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         baseUrl = settings.baseUrl().orElse("http://localhost:" + connector.getLocalPort() + "/");
-        server.setHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator, limiter));
+        server.setHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator, limiter, audit));
         server.setErrorHandler(new OutcomeErrorHandler(baseUrl));
     }
 
@@ -99,8 +102,11 @@ public final class HttpServer implements AutoCloseable {
         private final RequestLimiter limiter;
         private final ErrorRenderer errors;
         private final RequestIdentity identity;
+        private final SecurityAudit audit;
 
-        Dispatch(Settings settings, String baseUrl, Router router, Authenticator authenticator, RequestLimiter limiter) {
+        Dispatch(Settings settings, String baseUrl, Router router, Authenticator authenticator, RequestLimiter limiter,
+                SecurityAudit audit) {
+            this.audit = audit;
             this.settings = settings;
             this.baseUrl = baseUrl;
             this.router = router;
@@ -162,10 +168,22 @@ public final class HttpServer implements AutoCloseable {
             var principal = match.route().action() instanceof Route.Authenticated ? authenticator.authenticate(head) : null;
             long limit = match.route().maxBodyBytes() > 0 ? match.route().maxBodyBytes() : settings.maxBodyBytes();
             var apiRequest = head.withBody(body(request, limit));
-            return switch (match.route().action()) {
-                case Route.Open open -> open.handle(apiRequest);
-                case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
-            };
+            try {
+                return switch (match.route().action()) {
+                    case Route.Open open -> open.handle(apiRequest);
+                    case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
+                };
+            } catch (ApiException e) {
+                // refusals of authenticated callers are audited here, once, whichever feature refused them;
+                // refused credentials were already audited by the authenticator with their reason
+                if (e.status() == 403 && principal != null) {
+                    String clientId = switch (principal) {
+                        case Principal.Client client -> client.clientId();
+                    };
+                    audit.denied(apiRequest, principal.scope().author(), clientId, e.code());
+                }
+                throw e;
+            }
         }
 
         /** Raw dot segments would let one route's URL reach another after normalisation; refuse them. */
@@ -257,6 +275,9 @@ public final class HttpServer implements AutoCloseable {
             response.setStatus(status);
             StandardHeaders.apply(response.getHeaders(), baseUrl.startsWith("https:"));
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiResponse.FHIR_JSON);
+            // Jetty closes the connection after a request it could not parse; saying so keeps clients from reusing
+            // it for their next request, which would then fail with no response at all
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
             response.write(true, ByteBuffer.wrap(FhirJson.bytes(outcome)), callback);
             return true;
         }

@@ -1,10 +1,14 @@
 package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.auth.ClientRegistration;
+import dev.fhirhook.auth.MembershipUpdate;
+import dev.fhirhook.auth.SecretRotation;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.bot.AsyncJobs;
 import dev.fhirhook.bot.BotApi;
 import dev.fhirhook.auth.WellKnown;
+import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
@@ -22,11 +26,14 @@ public final class Routes {
     /** The OAuth2 endpoints, which need no credentials of the request's own. */
     public record OAuth(TokenEndpoint token, WellKnown wellKnown) {}
 
+    /** Project administration: clients, bots and memberships with their access, secret rotation. */
+    public record Admin(ClientRegistration clients, MembershipUpdate members, BotCreation bots, SecretRotation secrets) {}
+
     /** Bots and their async jobs. */
     public record Bots(BotApi api, AsyncJobs jobs) {}
 
-    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, ResourceApi resources, SearchApi search,
-            BundleApi bundles, Bots bots) {
+    public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
+            SearchApi search, BundleApi bundles, Bots bots) {
         return List.of(
                 Route.of("POST", "/fhir/R4/Bot/{id}/$deploy",
                         (Route.Authenticated) (rq, p) -> bots.api().deploy(rq, p.scope(), p.profile()))
@@ -42,6 +49,12 @@ public final class Routes {
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
                 Route.of("GET", "/.well-known/jwks.json", (Route.Open) oauth.wellKnown()::jwks),
                 Route.of("GET", "/.well-known/openid-configuration", (Route.Open) oauth.wellKnown()::openidConfiguration),
+                Route.of("POST", "/admin/projects/{projectId}/client", (Route.Authenticated) admin.clients()::create),
+                Route.of("POST", "/admin/projects/{projectId}/bot", (Route.Authenticated) admin.bots()::createInProject),
+                Route.of("POST", "/admin/projects/{projectId}/members/{membershipId}",
+                        (Route.Authenticated) admin.members()::update),
+                Route.of("POST", "/fhir/R4/Bot/$init", (Route.Authenticated) admin.bots()::init),
+                Route.of("POST", "/fhir/R4/ClientApplication/{id}/$rotate-secret", (Route.Authenticated) admin.secrets()::rotate),
                 Route.of("POST", "/fhir/R4", (Route.Authenticated) (rq, p) -> bundles.process(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> search.search(rq, p.scope())),
                 Route.of("POST", "/fhir/R4/{type}", (Route.Authenticated) (rq, p) -> resources.create(rq, p.scope())),

@@ -90,6 +90,7 @@ class ConfigLoaderTest {
         assertThat(config.maxJsonBytes()).isEqualTo(1024 * 1024);
         assertThat(config.trustedProxies()).isEmpty();
         assertThat(config.rateLimits()).isEqualTo(new Config.RateLimits(60_000, 1_200, 5));
+        assertThat(config.rateLimitStore()).isEqualTo(Config.RateLimitStore.LOCAL);
     }
 
     @Test
@@ -354,6 +355,17 @@ class ConfigLoaderTest {
         assertRejected(source, "rate-limit-auth", "0", "between 1 and");
         assertRejected(source, "rate-limit-login", "-1", "between 1 and");
         assertRejected(source, "rate-limit-login", "99999999999", "whole number");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void the_rate_limit_store_is_local_or_postgres_from_any_source(Source source) {
+        assertThat(source.load(dir, "rate-limit-store", "postgres").rateLimitStore()).isEqualTo(Config.RateLimitStore.POSTGRES);
+        assertThat(source.load(dir, "rate-limit-store", "local").rateLimitStore()).isEqualTo(Config.RateLimitStore.LOCAL);
+        assertThat(source.load(dir, "rate-limit-store", " postgres ").rateLimitStore()).isEqualTo(Config.RateLimitStore.POSTGRES);
+        for (String bad : new String[] {"redis", "Postgres", "POSTGRES", "postgresql", "local,postgres", "1"}) {
+            assertRejected(source, "rate-limit-store", bad, "must be local or postgres");
+        }
     }
 
     @ParameterizedTest
