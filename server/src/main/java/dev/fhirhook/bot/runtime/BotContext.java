@@ -130,7 +130,7 @@ final class BotContext implements AutoCloseable {
                 .err(OutputStream.nullOutputStream())
                 .in(InputStream.nullInputStream())
                 .allowHostAccess(HOST_ACCESS)
-                .allowHostClassLookup(name -> false)
+                // No allowHostClassLookup at all: even a deny-all filter would install `Java` and the package globals.
                 .allowHostClassLoading(false)
                 .allowIO(IOAccess.newBuilder().fileSystem(SHIMS).build())
                 .allowCreateThread(false)
