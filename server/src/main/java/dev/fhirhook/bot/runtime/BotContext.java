@@ -61,6 +61,8 @@ final class BotContext implements AutoCloseable {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
+    private static final java.util.regex.Pattern STATEMENT_LIMIT =
+            java.util.regex.Pattern.compile("^Statement count limit of (\\d+) exceeded");
     /** Error messages crossing into a reply are cut to this (a bot can throw a 100 MB string). */
     static final int MAX_MESSAGE_CHARS = 10_000;
 
@@ -247,8 +249,9 @@ final class BotContext implements AutoCloseable {
         if (cancelled != null) return Attempt.failed(cancelled.reason(), cancelled.message());
         var message = e.getMessage() == null ? "" : e.getMessage();
         if (e.isResourceExhausted()) {
-            if (message.startsWith("Statement count limit")) {
-                return Attempt.failed(RunResult.Failure.TIMEOUT, "The bot ran too many statements (" + message + ")");
+            var statements = STATEMENT_LIMIT.matcher(message);
+            if (statements.find()) {
+                return Attempt.failed(RunResult.Failure.TIMEOUT, "The bot ran more than " + statements.group(1) + " statements");
             }
             return Attempt.failed(RunResult.Failure.MEMORY, memoryMessage(control.limits));
         }

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 class HostileBotsTest {
     /** For the tests about time; the others get a generous bound, since a cold context in a cold JVM is slow. */
     private static final Duration TIMEOUT = Duration.ofMillis(700);
+    /** Past a deadline, cancelling takes a poll of the watchdog and a safepoint; the rest is a busy machine. */
+    private static final Duration SLACK = Duration.ofMillis(1500);
     private static final RunLimits SHORT = new RunLimits(TIMEOUT, 64L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
     private static final RunLimits LIMITS = new RunLimits(Duration.ofSeconds(10), 64L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
     private static final BotCode HEALTHY = code("let runs = 0;\nexports.handler = async (medplum, event) => 'ok ' + (++runs);");
@@ -40,7 +42,7 @@ class HostileBotsTest {
     void another_bot_still_runs_normally_and_quickly() {
         var result = runtime.run(HEALTHY, "{}", HostBridge.NONE, LIMITS);
         assertThat(text(result)).startsWith("ok ");
-        assertThat(result.duration()).isLessThan(Duration.ofMillis(300));
+        assertThat(result.duration()).as("a warm run, on a machine that may be busy").isLessThan(Duration.ofMillis(1000));
     }
 
     private static RunResult run(String source) {
@@ -130,14 +132,14 @@ class HostileBotsTest {
     void a_promise_waiting_on_a_long_timer_times_out_at_the_deadline() {
         var failed = failed(runShort("exports.handler = () => new Promise((resolve) => setTimeout(resolve, 60000));"));
         assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
-        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plusMillis(500));
+        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plus(SLACK));
     }
 
     @Test
     void an_interval_cannot_keep_a_run_alive_past_the_deadline() {
         var failed = failed(runShort("let n = 0;\nexports.handler = () => new Promise(() => setInterval(() => n++, 0));"));
         assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
-        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plusMillis(500));
+        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plus(SLACK));
     }
 
     @Test
@@ -145,7 +147,7 @@ class HostileBotsTest {
         var failed = failed(runShort("exports.handler = async () => { while (true) {} };"));
         assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
         assertThat(failed.message()).isEqualTo("The bot did not finish within 700 ms");
-        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plusMillis(700));
+        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plus(SLACK));
     }
 
     @Test
