@@ -379,9 +379,18 @@ final class BotContext implements AutoCloseable {
         };
     }
 
+    /**
+     * The bytes of {@code arrayBuffer[offset, offset + length)}. The bounds come from JS, where a bot could fake
+     * a view's {@code byteLength}: check them against the real buffer before allocating anything.
+     */
     private static byte[] bytes(Value arrayBuffer, Value offset, Value length) {
-        var out = new byte[length.asInt()];
-        if (out.length > 0) arrayBuffer.readBuffer(offset.asLong(), out, 0, out.length);
+        long from = offset.asLong();
+        long count = length.asLong();
+        if (from < 0 || count < 0 || from + count > arrayBuffer.getBufferSize()) {
+            throw new IndexOutOfBoundsException("byte range outside its buffer");
+        }
+        var out = new byte[(int) count];
+        if (out.length > 0) arrayBuffer.readBuffer(from, out, 0, out.length);
         return out;
     }
 

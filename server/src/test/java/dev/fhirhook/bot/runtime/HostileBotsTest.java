@@ -269,6 +269,15 @@ class HostileBotsTest {
     }
 
     @Test
+    void a_faked_view_length_cannot_make_the_host_allocate() {
+        var failed = failed(run("const crypto = require('crypto');\nexports.handler = async () => {\n"
+                + "  const view = new Uint8Array(8);\n"
+                + "  Object.defineProperty(view, 'byteLength', {value: 1500000000});\n"
+                + "  return crypto.createHash('sha256').update(view).digest('hex');\n};"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+    }
+
+    @Test
     void atomics_wait_cannot_block_the_thread() {
         var failed = failed(runShort("exports.handler = async () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);"));
         assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
