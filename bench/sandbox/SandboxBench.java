@@ -36,12 +36,14 @@ public class SandboxBench {
 
     public static void main(String[] args) throws Exception {
         double seconds = 5;
+        double warmup = 15;
         int[] threads = {1, 2, 4};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--seconds N, --threads 1,2,4)");
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--seconds N, --warmup N, --threads 1,2,4)");
             }
         }
         System.out.printf("bot sandbox bench: %d cores, java %s, load average %s%n", Runtime.getRuntime().availableProcessors(),
@@ -50,30 +52,41 @@ public class SandboxBench {
 
         long created = System.nanoTime();
         var runtime = new BotRuntime(new BotRuntime.Settings(8, 8, 8, 64, BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN));
-        System.out.printf("statement limit: %s%n", BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN == 0 ? "off (the default)"
-                : BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN);
+        System.out.printf("statement limit: %,d (the default)%n", BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN);
         System.out.printf("new BotRuntime (engine, first context): %.0f ms; %s%n", (System.nanoTime() - created) / 1e6, memory());
 
+        // The JIT compiles the interpreter itself: without a long warm-up the first figures are still falling.
         var trivial = new BotCode("trivial", "v1", TRIVIAL, "index.js");
-        long warmupEnd = System.nanoTime() + (long) (Math.max(2, seconds) * 1e9);
-        int warmups = 0;
-        while (System.nanoTime() < warmupEnd) {
-            check(runtime.run(trivial, EVENT, HostBridge.NONE, LIMITS));
-            warmups++;
-        }
-        System.out.printf("warm-up: %d runs%n%n", warmups);
+        var signature = new BotCode("signature", "v1", SIGNATURE, "index.js");
+        int warmups = timed(runtime, trivial, EVENT, warmup / 2).count() + timed(runtime, signature, signatureEvent(), warmup / 2).count();
+        System.out.printf("warm-up: %d runs in %.0f s%n%n", warmups, warmup);
 
         System.out.println("latency of BotRuntime.run, one caller (µs)        p50      p90      p99      max     runs");
         report("trivial bot, warm context", timed(runtime, trivial, EVENT, seconds));
         report("trivial bot, new context each run", newContexts(runtime, Math.max(50, (int) (seconds * 40))));
-        var signature = new BotCode("signature", "v1", SIGNATURE, "index.js");
         report("HMAC + JSON bot, warm context", timed(runtime, signature, signatureEvent(), seconds));
 
-        try (var limited = new BotRuntime(new BotRuntime.Settings(8, 8, 8, 64, 100_000_000L))) {
-            timed(limited, trivial, EVENT, Math.max(2, seconds / 2)); // warm-up
-            report("trivial bot, warm, statement limit 1e8", timed(limited, trivial, EVENT, seconds));
-            timed(limited, signature, signatureEvent(), Math.max(2, seconds / 2));
-            report("HMAC + JSON bot, warm, statement limit 1e8", timed(limited, signature, signatureEvent(), seconds));
+
+        // The statement limit's cost: two runtimes, one without and one with a limit, in alternating short
+        // rounds so that JIT warm-up and the machine's other load fall on both alike.
+        System.out.println();
+        System.out.println("statement limit, alternating rounds (µs)           p50      p90      p99      max     runs");
+        try (var off = new BotRuntime(new BotRuntime.Settings(8, 8, 8, 64, 0));
+             var on = new BotRuntime(new BotRuntime.Settings(8, 8, 8, 64, 100_000_000L))) {
+            for (var code : List.of(trivial, signature)) {
+                var event = code == trivial ? EVENT : signatureEvent();
+                timed(off, code, event, 1);
+                timed(on, code, event, 1);
+                var withoutLimit = new Latencies();
+                var withLimit = new Latencies();
+                for (int round = 0; round < 10; round++) {
+                    withoutLimit.addAll(timed(off, code, event, seconds / 10));
+                    withLimit.addAll(timed(on, code, event, seconds / 10));
+                }
+                var name = code == trivial ? "trivial bot" : "HMAC + JSON bot";
+                report(name + ", no statement limit", withoutLimit);
+                report(name + ", statement limit 1e8", withLimit);
+            }
         }
 
         System.out.println();

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Bots {
     private static final AtomicInteger IDS = new AtomicInteger();
 
-    static final RunLimits LIMITS = RunLimits.defaults(Duration.ofMillis(2000));
+    /** Generous: tests about time set their own; a cold context on a busy 2-core machine can take seconds. */
+    static final RunLimits LIMITS = RunLimits.defaults(Duration.ofSeconds(10));
 
     private Bots() {}
 
