@@ -73,14 +73,13 @@ class BotExecuteTest {
         assertThat(first.status()).as(first.toString()).isEqualTo(200);
         var again = bot.executeJson(event);
         assertThat(again.json().get("invoice")).isEqualTo(first.json().get("invoice"));
-        var invoices = own.api().get("/fhir/R4/Invoice?identifier=https://stripe.com/invoice|in_1");
+        var invoices = own.api().get("/fhir/R4/Invoice?identifier=https://stripe.com/invoice%7Cin_1");
         assertThat(invoices.json().path("entry")).hasSize(1);
         var invoice = invoices.json().path("entry").path(0).path("resource");
         assertThat(invoice.path("totalGross").path("value").asDouble()).isEqualTo(25.0);
         assertThat(invoice.path("meta").path("author").path("reference").asText()).isEqualTo("Bot/" + bot.id());
-        assertThat(own.api().get("/fhir/R4/Account?identifier=https://stripe.com/customer|cus_9").json().path("entry")).hasSize(1);
+        assertThat(own.api().get("/fhir/R4/Account?identifier=https://stripe.com/customer%7Ccus_9").json().path("entry")).hasSize(1);
 
-        var audits = TestServer.get().admin().get("/fhir/R4/AuditEvent?_count=10&_sort=-_lastUpdated&_project=" + own.projectId());
         var audit = firstAuditOf(own, bot);
         assertThat(audit.path("type").path("code").asText()).isEqualTo("execute");
         assertThat(audit.path("type").path("system").asText()).isEqualTo("https://medplum.com/CodeSystem/audit-event");
@@ -91,7 +90,6 @@ class BotExecuteTest {
         assertThat(audit.path("agent").path(1).path("who").path("reference").asText()).isEqualTo("Bot/" + bot.id());
         assertThat(audit.path("period").path("start").asText()).isNotEmpty();
         assertThat(audit.toString()).contains("https://medplum.com/fhir/StructureDefinition/tracing", "durationMs");
-        assertThat(audits.status()).isEqualTo(200);
     }
 
     static JsonNode firstAuditOf(TestProject project, TestBot bot) {
@@ -316,7 +314,7 @@ class BotExecuteTest {
     void bots_are_found_by_identifier_and_extra_path_after_execute_is_ignored() {
         var bot = TestBot.create(project, "\"identifier\":[{\"system\":\"https://example.org/bots\",\"value\":\"echo-1\"}]",
                 "[{\"resourceType\":\"*\"}]").deploy(ECHO);
-        var byIdentifier = project.api().raw("POST", "/fhir/R4/Bot/$execute?identifier=https://example.org/bots|echo-1",
+        var byIdentifier = project.api().raw("POST", "/fhir/R4/Bot/$execute?identifier=https://example.org/bots%7Cecho-1",
                 "application/json", "{\"x\":1}".getBytes());
         assertThat(byIdentifier.status()).as(byIdentifier.toString()).isEqualTo(200);
         assertThat(byIdentifier.json().path("bot").path("reference").asText()).isEqualTo("Bot/" + bot.id());
@@ -331,7 +329,7 @@ class BotExecuteTest {
         var none = project.api().raw("POST", "/fhir/R4/Bot/$execute", "application/json", "{}".getBytes());
         assertThat(none.status()).isEqualTo(400);
         assertThat(none.outcomeText()).isEqualTo("Must specify bot ID or identifier.");
-        assertThat(project.api().raw("POST", "/fhir/R4/Bot/$execute?identifier=x|nope", "application/json", "{}".getBytes()).status())
+        assertThat(project.api().raw("POST", "/fhir/R4/Bot/$execute?identifier=x%7Cnope", "application/json", "{}".getBytes()).status())
                 .isEqualTo(404);
         assertThat(project.api().raw("POST", "/fhir/R4/Bot/00000000-0000-0000-0000-000000000000/$execute", "application/json",
                 "{}".getBytes()).status()).isEqualTo(404);
