@@ -122,10 +122,13 @@ public final class BotExecutor {
                 String text = execution.origin() == Origin.WEBHOOK ? WEBHOOK_FAILURE_TEXT : failed.message();
                 throw ApiException.badRequest("bot.failed-" + failed.reason().name().toLowerCase(java.util.Locale.ROOT), text);
             }
-            case RunResult.Rejected rejected -> throw switch (rejected.saturated()) {
-                case BOT -> ApiException.tooManyRequests();
-                case SERVER -> ApiException.unavailable("bot.saturated", "Too many bots are running; try again shortly");
-            };
+            case RunResult.Rejected rejected -> {
+                var refusal = switch (rejected.saturated()) {
+                    case BOT -> ApiException.tooManyRequests();
+                    case SERVER -> ApiException.unavailable("bot.saturated", "Too many bots are running; try again shortly");
+                };
+                yield outcome(refusal.status(), Outcomes.of(refusal, request.ids())).withHeader("Retry-After", "1");
+            }
         };
     }
 
