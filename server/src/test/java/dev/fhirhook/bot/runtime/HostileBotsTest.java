@@ -110,7 +110,7 @@ class HostileBotsTest {
 
     @Test
     void returning_a_100_mb_string_fails_as_result() {
-        var limits = new RunLimits(Duration.ofSeconds(5), 256L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
+        var limits = new RunLimits(Duration.ofSeconds(60), 256L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
         var failed = failed(runtime.run(code("exports.handler = async () => 'x'.repeat(100 * 1024 * 1024);"), "{}",
                 HostBridge.NONE, limits));
         assertThat(failed.reason()).isEqualTo(RunResult.Failure.RESULT);
