@@ -166,6 +166,17 @@ class HostileBotsTest {
         assertThat(failed.message()).isEqualTo("The bot allocated more than 64 MiB");
     }
 
+    /**
+     * One allocation larger than the free heap cannot be pre-empted by a polling watchdog; the JVM refuses it and
+     * the run fails as MEMORY. (Under the launcher's -XX:+ExitOnOutOfMemoryError the JVM would exit instead: see
+     * the sandbox report. Surefire does not set that flag.)
+     */
+    @Test
+    void one_allocation_larger_than_the_heap_fails_as_memory() {
+        var failed = failed(run("exports.handler = async () => new ArrayBuffer(Math.floor(1.9 * 1024 ** 3)).byteLength;"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.MEMORY);
+    }
+
     @Test
     void garbage_counts_against_the_budget_too() {
         var limits = new RunLimits(Duration.ofSeconds(20), 32L * 1024 * 1024, 64 * 1024, 1024);
