@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -15,6 +16,7 @@ import java.util.regex.Pattern;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.ResourceLimits;
+import org.graalvm.polyglot.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +140,7 @@ public final class BotRuntime implements AutoCloseable {
                     // The error is in the wrapper's closing line (an unclosed block, say): parse the text alone
                     // as a script for a position in the bot's own text.
                     try {
-                        context.parse(org.graalvm.polyglot.Source.newBuilder("js", source, "bot.js").buildLiteral());
+                        context.parse(Source.newBuilder("js", source, "bot.js").buildLiteral());
                     } catch (PolyglotException plain) {
                         if (plain.isSyntaxError()) return Optional.of(problem(plain, null));
                     }
@@ -172,7 +174,7 @@ public final class BotRuntime implements AutoCloseable {
             return new RunResult.Rejected(RunResult.Saturation.SERVER);
         }
         var control = new RunControl(medplum, limits, startNanos);
-        java.util.concurrent.Future<BotContext.Attempt> attempt;
+        Future<BotContext.Attempt> attempt;
         try {
             attempt = workers.submit(() -> execute(code, eventJson, control));
         } catch (RejectedExecutionException e) {

@@ -1062,6 +1062,20 @@
   // For the ESM shims of ShimModules; non-writable so a bot cannot swap what its own imports receive.
   ObjectDefineProperty(G, Symbol.for('fhirhook.require'), { value: require, writable: false, configurable: false, enumerable: false });
 
+  // V8's Error.captureStackTrace, which many Node SDKs call in their error classes (the real one needs
+  // js.stack-trace-api, an experimental option SandboxPolicy.CONSTRAINED refuses): gives the target a stack.
+  if (typeof Error.captureStackTrace !== 'function') {
+    ObjectDefineProperty(Error, 'captureStackTrace', {
+      value: function captureStackTrace(target) {
+        if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
+          throw new TypeError('Invalid argument');
+        }
+        ObjectDefineProperty(target, 'stack', { value: new Error().stack, writable: true, configurable: true });
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
+
   define('process', { env: {} });
   define('global', G);
   define('fetch', function fetch() {

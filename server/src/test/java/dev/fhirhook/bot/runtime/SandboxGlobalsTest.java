@@ -244,6 +244,20 @@ class SandboxGlobalsTest {
     }
 
     @Test
+    void error_capture_stack_trace_works_for_sdk_error_classes() {
+        assertThat(body("""
+                class StripeError extends Error {
+                  constructor(message) { super(message); this.name = 'StripeError'; Error.captureStackTrace(this, StripeError); }
+                }
+                const plain = {};
+                Error.captureStackTrace(plain);
+                try { throw new StripeError('card declined'); } catch (e) {
+                  return [e.message, typeof e.stack, typeof plain.stack, e instanceof Error].join(' ');
+                }
+                """)).isEqualTo("card declined string string true");
+    }
+
+    @Test
     void the_event_global_is_the_current_runs_only() {
         var bot = code("exports.handler = async (medplum, e) => JSON.stringify(globalThis.event) + ' ' + (globalThis.event === e);");
         assertThat(text(runtime.run(bot, "{\"n\":1}", HostBridge.NONE, Bots.LIMITS))).isEqualTo("{\"n\":1} true");
