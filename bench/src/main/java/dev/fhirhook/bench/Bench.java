@@ -57,8 +57,20 @@ public final class Bench {
     void run() throws Exception {
         Optional<String> jdbcUrl = options.pgData().map(Bench::jdbcUrl);
         printHeader(jdbcUrl);
+        Target client = target;
+        if (options.policy().isPresent()) {
+            client = PolicyClient.create(target, options.url(), options.policy().get());
+            out.println("- requests (but healthcheck) as a project client whose AccessPolicy has resource: " + options.policy().get());
+            out.println();
+        }
         List<String> ids = options.scenarios().stream().anyMatch(s -> s.equals("read") || s.equals("update"))
-                ? seedPatients(options.seedCount()) : List.of();
+                ? seedPatients(client, options.seedCount(), -1) : List.of();
+        // Patients of their own, which update never touches, so every search finds exactly one
+        var searched = new ArrayList<String>();
+        if (options.scenarios().contains("search")) {
+            seedPatients(client, options.seedCount(), -2);
+            for (int i = 0; i < options.seedCount(); i++) searched.add(Patients.identifier(-2, i));
+        }
         Optional<PgCommitScenario> pg = jdbcUrl.map(PgCommitScenario::new)
                 .filter(p -> options.scenarios().contains("pg-commit"));
         if (options.scenarios().contains("pg-commit") && pg.isEmpty()) {
@@ -74,9 +86,10 @@ public final class Bench {
                     Scenario scenario = switch (name) {
                         case "healthcheck" -> HttpScenario.healthcheck(target);
                         case "pg-commit" -> pg.orElse(null);
-                        case "create" -> HttpScenario.create(target);
-                        case "read" -> HttpScenario.read(target, ids);
-                        case "update" -> HttpScenario.update(target, ids);
+                        case "create" -> HttpScenario.create(client);
+                        case "read" -> HttpScenario.read(client, ids);
+                        case "update" -> HttpScenario.update(client, ids);
+                        case "search" -> HttpScenario.search(client, searched);
                         default -> throw new IllegalStateException(name);
                     };
                     if (scenario == null) continue;
@@ -108,13 +121,14 @@ public final class Bench {
         }
     }
 
-    private List<String> seedPatients(int count) throws IOException {
-        System.err.printf("bench: creating %d Patients for read and update...%n", count);
+    /** Creates {@code count} Patients as {@code Patients.forCreate(worker, i)}; returns their ids. */
+    private List<String> seedPatients(Target client, int count, int worker) throws IOException {
+        System.err.printf("bench: creating %d Patients for %s...%n", count, worker == -1 ? "read and update" : "search");
         var ids = new ArrayList<String>(count);
-        var path = target.path("fhir/R4/Patient");
-        try (var connection = target.open(true)) {
+        var path = client.path("fhir/R4/Patient");
+        try (var connection = client.open(true)) {
             for (int i = 0; i < count; i++) {
-                var response = connection.send("POST", path, HttpScenario.FHIR_JSON, Patients.forCreate(-1, i));
+                var response = connection.send("POST", path, HttpScenario.FHIR_JSON, Patients.forCreate(worker, i));
                 if (response.status() != 201) {
                     throw new IllegalStateException("seeding: POST " + path + " answered " + response.status() + ": "
                             + connection.bodyText());

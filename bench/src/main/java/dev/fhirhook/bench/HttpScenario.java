@@ -42,6 +42,14 @@ record HttpScenario(String name, Target target, boolean authenticated, int expec
         });
     }
 
+    /** A search by identifier for one of the seeded Patients: exactly one match, through the token index. */
+    static HttpScenario search(Target target, List<String> identifiers) {
+        String[] paths = identifiers.stream()
+                .map(v -> target.path("fhir/R4/Patient?identifier=" + Patients.IDENTIFIER_SYSTEM + "%7C" + v)).toArray(String[]::new);
+        return new HttpScenario("search", target, true, 200,
+                (w, c, i) -> new Request("GET", paths[idIndex(w, c, i, paths.length)], null, null));
+    }
+
     /**
      * Worker {@code w} cycles through its own slice of the ids, so that as long as there are at least as many
      * ids as workers, no two workers ever write the same resource at once (the bench measures throughput,
