@@ -132,7 +132,9 @@ public final class SearchEngine {
             var ids = e.getValue().stream().map(r -> r.path("id").asText()).toArray(String[]::new);
             var allowed = SearchSql.allowed(access.get(), scope, ids, clock.instant());
             var branches = new java.util.HashMap<String, Integer>();
-            jdbc.query(allowed.sql(), rs -> branches.put(rs.getString(1), rs.getInt(2)), allowed.args().toArray());
+            for (var row : jdbc.query(allowed.sql(), rs -> Map.entry(rs.getString(1), rs.getInt(2)), allowed.args().toArray())) {
+                branches.put(row.getKey(), row.getValue());
+            }
             for (var r : e.getValue()) {
                 Integer branch = branches.get(r.path("id").asText());
                 if (branch == null || branch < 0) continue;
