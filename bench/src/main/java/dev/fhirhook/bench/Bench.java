@@ -71,6 +71,11 @@ public final class Bench {
             seedPatients(client, options.seedCount(), -2);
             for (int i = 0; i < options.seedCount(); i++) searched.add(Patients.identifier(-2, i));
         }
+        if (jdbcUrl.isPresent()) {
+            analyze(jdbcUrl.get());
+            out.println("- planner statistics: ANALYZE after seeding, then autovacuum");
+            out.println();
+        }
         Optional<PgCommitScenario> pg = jdbcUrl.map(PgCommitScenario::new)
                 .filter(p -> options.scenarios().contains("pg-commit"));
         if (options.scenarios().contains("pg-commit") && pg.isEmpty()) {
@@ -108,6 +113,20 @@ public final class Bench {
     }
 
     // --- setup ------------------------------------------------------------------------------------
+
+    /**
+     * Brings the planner's statistics up to date after seeding. A fresh database has none until autovacuum's
+     * first pass (a minute or more), and without them PostgreSQL may read a project's Patient by scanning the
+     * project's index, or join a criteria's index rows to every Patient: the rows would then measure that
+     * moment, not the server. Autovacuum keeps the statistics current while the rows run.
+     */
+    private static void analyze(String jdbcUrl) {
+        try (var c = PgCommitScenario.connect(jdbcUrl); var st = c.createStatement()) {
+            st.execute("analyze");
+        } catch (SQLException e) {
+            throw new IllegalStateException("analyze after seeding: " + e.getMessage(), e);
+        }
+    }
 
     /** Reads the port from line 4 of postmaster.pid; the embedded server trusts local connections. */
     static String jdbcUrl(Path pgData) {

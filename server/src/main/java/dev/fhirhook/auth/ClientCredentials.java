@@ -65,7 +65,7 @@ public final class ClientCredentials {
      * 400 with Medplum's {@code Cannot authenticate} text when one of the membership's policies cannot be
      * loaded. Such a membership's IP rules already block every address, so this is the second line of defence.
      */
-    public static void requireLoadablePolicy(Check.Accepted accepted) {
+    static void requireLoadablePolicy(Check.Accepted accepted) {
         if (!accepted.principal().policy().loadable()) {
             log.info("access policy of membership {} cannot be loaded: {}", accepted.principal().membershipId(),
                     accepted.principal().policy().unloadableReason().orElse(""));

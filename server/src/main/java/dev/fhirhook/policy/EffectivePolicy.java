@@ -206,11 +206,6 @@ public final class EffectivePolicy {
         return Optional.ofNullable(unloadable);
     }
 
-    /** The entries, in order, after substitution and the admin rules. */
-    public List<PolicyRule> rules() {
-        return rules;
-    }
-
     /** Whether requests of {@code interaction} on {@code type} are allowed, and by which entries. */
     public Decision decide(String type, Interaction interaction) {
         if (unrestricted) return decisions.computeIfAbsent(type, t -> new Decision.Allowed(List.of(candidate(rules.getFirst(), t))));
