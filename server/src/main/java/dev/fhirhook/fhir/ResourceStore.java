@@ -147,7 +147,7 @@ public final class ResourceStore {
         var access = policies.require(scope, type, Interaction.CREATE);
         if (type.equals("AccessPolicy")) policies.validate(scope, resource);
         var created = jdbc.inTransaction(tx -> {
-            if (!access.restricted()) removeFields(resource, access.candidate(0).protectedOnWrite());
+            if (access.uniformFields()) removeFields(resource, access.candidate(0).protectedOnWrite());
             var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
             insertCurrent(tx, version);
             return checkCreated(tx, scope, access, version);
@@ -228,7 +228,7 @@ public final class ResourceStore {
                     if (!creates) {
                         var original = existing.get().json();
                         for (FieldPath field : access.candidate(branch).protectedOnWrite()) field.restore(resource, original);
-                    } else if (!access.restricted()) {
+                    } else if (access.uniformFields()) {
                         removeFields(resource, access.candidate(0).protectedOnWrite());
                     }
                     if (existing.isEmpty()) {
@@ -347,7 +347,7 @@ public final class ResourceStore {
         sql.append(" order by h.seq desc limit ? offset ?");
         args.add(count);
         args.add(offset);
-        var versions = jdbc.query(sql.toString(), rs -> access.shown(historyRow(rs), rs.getInt(9)), args.toArray());
+        var versions = jdbc.withCustomPlans().query(sql.toString(), rs -> access.shown(historyRow(rs), rs.getInt(9)), args.toArray());
         return new HistoryPage(versions, Optional.empty());
     }
 
@@ -409,32 +409,38 @@ public final class ResourceStore {
         var where = new Where(scope, "r.resource_type = ? and r.id = ?", type, id);
         var args = new java.util.ArrayList<Object>(branch.args());
         args.addAll(List.of(where.args()));
-        return db.queryOne("select " + COLUMNS + ", " + branch.text() + " from resource r" + where.sql()
+        return db.withCustomPlans().queryOne("select " + COLUMNS + ", " + branch.text() + " from resource r" + where.sql()
                         + (forUpdate ? " for update of r" : ""),
                 rs -> new Found(currentRow(rs), rs.getInt(8)), args.toArray())
                 .filter(found -> found.branch() >= 0);
     }
 
-    /** The index of the policy branch the current row of {@code type/id} satisfies, -1 for none. */
+    /**
+     * The index of the policy branch the current row of {@code type/id} satisfies, -1 for none. Statements with
+     * criteria are planned with their values ({@link Jdbc#withCustomPlans()}): a generic plan may check them by
+     * walking every index row the criteria match instead of this resource's own.
+     */
     private int branchOf(Jdbc db, Scope scope, TypeAccess access, String type, String id) {
         var branch = access.branchIndex("r", scope, now());
         var args = new java.util.ArrayList<Object>(branch.args());
         args.add(type);
         args.add(id);
-        return db.queryOne("select " + branch.text() + " from resource r where r.resource_type = ? and r.id = ?",
+        return db.withCustomPlans().queryOne("select " + branch.text() + " from resource r where r.resource_type = ? and r.id = ?",
                 rs -> rs.getInt(1), args.toArray()).orElse(-1);
     }
 
     /**
-     * After a create under criteria: 403 (the transaction rolls back) when the new resource satisfies none,
-     * else the fields of the entry it satisfies are taken out of the version just written. That entry is known
-     * only once the version's index rows exist, so the version is corrected in place, still uncommitted.
+     * After a create under criteria: 403 (the transaction rolls back) when the new resource satisfies none.
+     * Fields every entry protects were left out before the write; when the entries protect different fields,
+     * those of the entry the resource satisfies are taken out now. That entry is known only once the version's
+     * index rows exist, so the version is corrected in place, still uncommitted.
      */
     private StoredResource checkCreated(Jdbc tx, Scope scope, TypeAccess access, NewVersion version) {
         var stored = version.stored();
         if (!access.restricted()) return stored;
         int branch = branchOf(tx, scope, access, stored.type(), stored.id());
         if (branch < 0) throw outsidePolicy();
+        if (access.uniformFields()) return stored;
         var json = version.json();
         if (!removeFields(json, access.candidate(branch).protectedOnWrite())) return stored;
         var corrected = new StoredResource(stored.type(), stored.id(), stored.projectId(), stored.versionId(),

@@ -176,6 +176,31 @@ class HiddenFieldsTest {
     }
 
     @Test
+    void a_resource_created_under_criteria_loses_the_fields_of_the_entry_it_satisfies() {
+        var api = Members.withPolicy(project, Members.policy(project, """
+                "resource":[{"resourceType":"Device","criteria":"Device?status=active","readonlyFields":["manufacturer"]},
+                            {"resourceType":"Device","criteria":"Device?status=inactive","readonlyFields":["serialNumber"]}]""")).api();
+        String body = "{\"resourceType\":\"Device\",\"status\":\"%s\",\"manufacturer\":\"m\",\"serialNumber\":\"s\"}";
+        var active = TestServer.get().admin().get("/fhir/R4/Device/" + created(api, "/fhir/R4/Device", body.formatted("active"))).json();
+        assertThat(active.has("manufacturer")).isFalse();
+        assertThat(active.path("serialNumber").asText()).isEqualTo("s");
+        var inactive = TestServer.get().admin().get("/fhir/R4/Device/" + created(api, "/fhir/R4/Device", body.formatted("inactive"))).json();
+        assertThat(inactive.path("manufacturer").asText()).isEqualTo("m");
+        assertThat(inactive.has("serialNumber")).isFalse();
+        var history = TestServer.get().admin().get("/fhir/R4/Device/" + inactive.path("id").asText() + "/_history").json();
+        assertThat(history.path("entry")).as("corrected in place, not a second version").hasSize(1);
+        assertThat(history.path("entry").path(0).path("resource").has("serialNumber")).isFalse();
+        var indexed = TestServer.get().admin().get("/fhir/R4/Device?manufacturer=m&_summary=count&_id=" + active.path("id").asText());
+        assertThat(indexed.status()).as(indexed.toString()).isEqualTo(200);
+        assertThat(indexed.json().path("total").asInt()).as("the index follows the corrected version").isZero();
+
+        var uniform = Members.withPolicy(project, Members.policy(project, """
+                "resource":[{"resourceType":"Device","criteria":"Device?status=active","hiddenFields":["lotNumber"]}]""")).api();
+        String id = created(uniform, "/fhir/R4/Device", "{\"resourceType\":\"Device\",\"status\":\"active\",\"lotNumber\":\"l\"}");
+        assertThat(TestServer.get().admin().get("/fhir/R4/Device/" + id).json().has("lotNumber")).isFalse();
+    }
+
+    @Test
     void read_only_fields_are_visible_and_keep_their_stored_value_on_update_and_patch() {
         String id = created(project.api(), "/fhir/R4/Practitioner", """
                 {"resourceType":"Practitioner","gender":"male","name":[{"family":"F","given":["G"]}],"active":true}""");

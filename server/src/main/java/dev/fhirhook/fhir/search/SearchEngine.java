@@ -56,10 +56,27 @@ public final class SearchEngine {
         policies.require(scope, type, Interaction.SEARCH);
     }
 
-    /** The scope's search access per type for one statement: each type decided once, 403 for a type it may not search. */
-    private SearchSql.Policy policy(Scope scope) {
-        var decided = new java.util.HashMap<String, TypeAccess>();
-        return type -> decided.computeIfAbsent(type, t -> policies.require(scope, t, Interaction.SEARCH));
+    /**
+     * The scope's search access per type for the statements of one search: each type decided once, 403 for a type
+     * it may not search. Knows whether any of them put criteria into the SQL.
+     */
+    private final class Decided implements SearchSql.Policy {
+        private final Scope scope;
+        private final java.util.HashMap<String, TypeAccess> decided = new java.util.HashMap<>();
+
+        Decided(Scope scope) {
+            this.scope = scope;
+        }
+
+        @Override
+        public TypeAccess of(String type) {
+            return decided.computeIfAbsent(type, t -> policies.require(scope, t, Interaction.SEARCH));
+        }
+
+        /** Where the statements run: planned with their values when a policy's criteria are in them (see {@link Jdbc#withCustomPlans()}). */
+        Jdbc on(Jdbc db) {
+            return decided.values().stream().anyMatch(TypeAccess::restricted) ? db.withCustomPlans() : db;
+        }
     }
 
     /** A page of matches and what was included with them. */
@@ -83,19 +100,19 @@ public final class SearchEngine {
     }
 
     private Result run(SearchQuery query, Scope scope, String baseUrl) {
-        var policy = policy(scope);
+        var policy = new Decided(scope);
         var access = policy.of(query.type());
         Optional<Long> total = Optional.empty();
         if (query.total() == SearchQuery.Total.ACCURATE || query.summary() == SearchQuery.Summary.COUNT) {
             var count = SearchSql.count(query, scope, policy, baseUrl, clock.instant());
-            total = jdbc.queryOne(count.sql(), rs -> rs.getLong(1), count.args().toArray());
+            total = policy.on(jdbc).queryOne(count.sql(), rs -> rs.getLong(1), count.args().toArray());
         }
         if (query.summary() == SearchQuery.Summary.COUNT || query.count() == 0) {
             return new Result(List.of(), false, total, List.of());
         }
         var page = SearchSql.page(query, scope, policy, baseUrl, clock.instant(), query.count() + 1, query.offset());
         boolean branchColumn = access.restricted() && !access.uniformFields(); // else every branch hides the same fields
-        var rows = jdbc.query(page.sql(), rs -> {
+        var rows = policy.on(jdbc).query(page.sql(), rs -> {
             var resource = FhirJson.parseStored(rs.getString(1));
             access.hide(resource, branchColumn ? rs.getInt(2) : 0);
             return resource;
@@ -107,8 +124,9 @@ public final class SearchEngine {
 
     /** The ids of the resources matching {@code criteria}, at most {@code limit}; for conditional interactions. */
     public List<String> matchingIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, int limit) {
-        var ids = SearchSql.ids(type, criteria, scope, policy(scope), baseUrl, clock.instant(), limit);
-        return tx.query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
+        var policy = new Decided(scope);
+        var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
+        return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
     }
 
     /**
@@ -132,7 +150,7 @@ public final class SearchEngine {
             var ids = e.getValue().stream().map(r -> r.path("id").asText()).toArray(String[]::new);
             var allowed = SearchSql.allowed(access.get(), scope, ids, clock.instant());
             var branches = new java.util.HashMap<String, Integer>();
-            for (var row : jdbc.query(allowed.sql(), rs -> Map.entry(rs.getString(1), rs.getInt(2)), allowed.args().toArray())) {
+            for (var row : jdbc.withCustomPlans().query(allowed.sql(), rs -> Map.entry(rs.getString(1), rs.getInt(2)), allowed.args().toArray())) {
                 branches.put(row.getKey(), row.getValue());
             }
             for (var r : e.getValue()) {

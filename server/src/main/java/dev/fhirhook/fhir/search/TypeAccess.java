@@ -54,7 +54,7 @@ public record TypeAccess(String type, List<Branch> branches) {
     }
 
     /** Every branch hides and protects the same fields, so which one a row satisfies does not matter for them. */
-    boolean uniformFields() {
+    public boolean uniformFields() {
         var first = branches.getFirst().candidate();
         return branches.stream().allMatch(b -> b.candidate().hidden().equals(first.hidden())
                 && b.candidate().readonly().equals(first.readonly()));
