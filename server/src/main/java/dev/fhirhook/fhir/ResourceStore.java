@@ -409,23 +409,19 @@ public final class ResourceStore {
         var where = new Where(scope, "r.resource_type = ? and r.id = ?", type, id);
         var args = new java.util.ArrayList<Object>(branch.args());
         args.addAll(List.of(where.args()));
-        return db.withCustomPlans().queryOne("select " + COLUMNS + ", " + branch.text() + " from resource r" + where.sql()
+        return db.queryOne("select " + COLUMNS + ", " + branch.text() + " from resource r" + where.sql()
                         + (forUpdate ? " for update of r" : ""),
                 rs -> new Found(currentRow(rs), rs.getInt(8)), args.toArray())
                 .filter(found -> found.branch() >= 0);
     }
 
-    /**
-     * The index of the policy branch the current row of {@code type/id} satisfies, -1 for none. Statements with
-     * criteria are planned with their values ({@link Jdbc#withCustomPlans()}): a generic plan may check them by
-     * walking every index row the criteria match instead of this resource's own.
-     */
+    /** The index of the policy branch the current row of {@code type/id} satisfies, -1 for none. */
     private int branchOf(Jdbc db, Scope scope, TypeAccess access, String type, String id) {
         var branch = access.branchIndex("r", scope, now());
         var args = new java.util.ArrayList<Object>(branch.args());
         args.add(type);
         args.add(id);
-        return db.withCustomPlans().queryOne("select " + branch.text() + " from resource r where r.resource_type = ? and r.id = ?",
+        return db.queryOne("select " + branch.text() + " from resource r where r.resource_type = ? and r.id = ?",
                 rs -> rs.getInt(1), args.toArray()).orElse(-1);
     }
 

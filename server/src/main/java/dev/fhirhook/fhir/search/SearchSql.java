@@ -36,6 +36,8 @@ final class SearchSql {
     private int aliases;
     /** Rendering an AccessPolicy criteria: not limited again by the policy, and references are read without a base URL. */
     private boolean inPolicy;
+    /** Rendering a condition evaluated for one given row at a time (a branch index), never joined from the index side. */
+    private boolean perRow;
 
     private SearchSql(Scope scope, Policy policy, String baseUrl, Instant now) {
         this.scope = scope;
@@ -131,6 +133,8 @@ final class SearchSql {
             sql.append("0");
             return;
         }
+        boolean outer = perRow;
+        perRow = true;
         sql.append("(case");
         int fallback = -1;
         for (int i = 0; i < branches.size(); i++) {
@@ -143,6 +147,7 @@ final class SearchSql {
             sql.append(" then ").append(i);
         }
         sql.append(" else ").append(fallback).append(" end)");
+        perRow = outer;
     }
 
     /** The row satisfies some branch. */
@@ -610,9 +615,16 @@ final class SearchSql {
         correlateWhere(x, alias);
     }
 
+    /**
+     * Index rows of the row aliased {@code alias}. Type and id identify a resource across projects; the project
+     * is repeated so that a search can start from the index side on the lookup indexes, which lead with it. For
+     * one given row it is left out: then the only index that fits is the one on (type, id), and even a generic
+     * plan reads that row's few index rows instead of every row of the project matching the criteria.
+     */
     private void correlateWhere(String x, String alias) {
-        sql.append(' ').append(x).append(".project_id = ").append(alias).append(".project_id and ")
-                .append(x).append(".resource_type = ").append(alias).append(".resource_type and ")
+        sql.append(' ');
+        if (!perRow) sql.append(x).append(".project_id = ").append(alias).append(".project_id and ");
+        sql.append(x).append(".resource_type = ").append(alias).append(".resource_type and ")
                 .append(x).append(".resource_id = ").append(alias).append(".id");
     }
 
