@@ -32,6 +32,7 @@ import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.definitions.SearchParameters;
 import dev.fhirhook.fhir.search.ConditionalSearch;
+import dev.fhirhook.fhir.search.PolicyCriteria;
 import dev.fhirhook.fhir.search.SearchApi;
 import dev.fhirhook.fhir.search.SearchEngine;
 import dev.fhirhook.fhir.search.SearchIndexer;
@@ -40,6 +41,7 @@ import dev.fhirhook.fhir.definitions.SummaryElements;
 import dev.fhirhook.http.HttpServer;
 import dev.fhirhook.http.RequestLimiter;
 import dev.fhirhook.http.Routes;
+import dev.fhirhook.policy.MembershipPolicies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -73,17 +75,19 @@ public final class Fhirhook implements AutoCloseable {
         try {
             var types = ResourceTypes.load();
             var searchParameters = SearchParameters.load(types);
-            var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters));
+            var parser = new SearchParser(searchParameters, types);
+            var policyCriteria = new PolicyCriteria(parser, types);
+            var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters), policyCriteria);
             var adminClient = new Bootstrap(store, config).run();
             var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
-            var credentials = new ClientCredentials(store);
+            var policies = new MembershipPolicies(store, clock);
+            var credentials = new ClientCredentials(store, policies);
             var tokens = new AccessTokens(keys, clock);
             var audit = new SecurityAudit(clock);
             var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock, audit), new WellKnown(keys));
-            var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
+            var authenticator = new Authenticator(new BasicAuthenticator(store, credentials, clock),
                     new BearerAuthenticator(store, credentials, tokens), audit);
-            var parser = new SearchParser(searchParameters, types);
-            var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
+            var engine = new SearchEngine(database.jdbc(), clock, policyCriteria, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
             var admins = new ProjectAdmins(store);
@@ -93,7 +97,7 @@ public final class Fhirhook implements AutoCloseable {
             var fhir = new InProcessFhir(resources, search, bundles);
             botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), config.bots().maxConcurrentRunsPerBot()));
             var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, new Secrets(store),
-                    new MembershipPolicies(store), new AuditLog(store)), clock);
+                    policies, new AuditLog(store)), clock);
             var jobs = new AsyncJobs(store, executor, clock);
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search, bundles,

@@ -42,6 +42,14 @@ record HttpScenario(String name, Target target, boolean authenticated, int expec
         });
     }
 
+    /** A search by identifier for one of the seeded Patients: exactly one match, through the token index. */
+    static HttpScenario search(Target target, List<String> identifiers) {
+        String[] paths = identifiers.stream()
+                .map(v -> target.path("fhir/R4/Patient?identifier=" + Patients.IDENTIFIER_SYSTEM + "%7C" + v)).toArray(String[]::new);
+        return new HttpScenario("search", target, true, 200,
+                (w, c, i) -> new Request("GET", paths[idIndex(w, c, i, paths.length)], null, null));
+    }
+
     /** {@code $execute} of a bot that answers at once. */
     static HttpScenario executeTrivial(Target target, String botId) {
         var request = new Request("POST", target.path("fhir/R4/Bot/" + botId + "/$execute"), "application/json",

@@ -9,12 +9,12 @@ import java.util.Optional;
 /** The command line of the bench. */
 record Options(String url, String user, String secret, Optional<Long> serverPid, Optional<Path> pgData,
                Duration duration, Duration warmup, List<Integer> concurrency, List<String> scenarios, int seedCount,
-               Optional<String> label) {
+               Optional<String> label, Optional<String> policy) {
 
-    static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update",
-            "exec-trivial", "exec-upsert");
-    /** What runs without --scenarios: the original rows, so figures stay comparable with earlier runs. */
+    /** What runs by default; {@code search} and the bot rows only when asked for, so default runs stay comparable. */
     static final List<String> DEFAULT_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
+    static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update", "search",
+            "exec-trivial", "exec-upsert");
 
     static final String USAGE = """
             usage: java -jar fhirhook-bench.jar --url http://127.0.0.1:PORT/ --user ID --secret SECRET [options]
@@ -24,9 +24,13 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
               --duration SECONDS   measured time per scenario and concurrency (default 10)
               --warmup SECONDS     unmeasured time before each measurement (default 3)
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
-              --scenarios LIST     from healthcheck,pg-commit,create,read,update,exec-trivial,exec-upsert
+              --scenarios LIST     subset of healthcheck,pg-commit,create,read,update,search,exec-trivial,exec-upsert
                                    (default: the first five; exec-* are the bot $execute rows)
-              --seed N             Patients created up front for read and update (default 200)
+              --seed N             Patients created up front for read, update and search (default 200)
+              --policy JSON        run create, read, update and search as the client of a project of its own
+                                   whose membership has an AccessPolicy with this resource[] list, e.g.
+                                   '[{"resourceType":"Patient","criteria":"Patient?active=true"}]'
+                                   (default: as the --user client, a super admin)
               --label TEXT         printed in the header, e.g. the commit measured
               --search             run the search benchmark instead (bench/run-search; --search --help lists its options)
             """;
@@ -43,6 +47,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         List<String> scenarios = DEFAULT_SCENARIOS;
         int seed = 200;
         String label = null;
+        String policy = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("-h") || flag.equals("--help")) throw new UsageException("");
@@ -62,6 +67,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                     case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::strip).toList();
                     case "--seed" -> seed = Integer.parseInt(value);
                     case "--label" -> label = value;
+                    case "--policy" -> policy = value;
                     default -> throw new UsageException("unknown option " + flag);
                 }
             } catch (NumberFormatException e) {
@@ -80,7 +86,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         if (seed < 1) throw new UsageException("--seed must be >= 1");
         return new Options(url, user, secret, Optional.ofNullable(pid), Optional.ofNullable(pgData),
                 Duration.ofMillis((long) (duration * 1000)), Duration.ofMillis((long) (warmup * 1000)),
-                concurrency, scenarios, seed, Optional.ofNullable(label));
+                concurrency, scenarios, seed, Optional.ofNullable(label), Optional.ofNullable(policy));
     }
 
     /** A bad command line; the message says what, the usage is printed beside it. */
