@@ -10,12 +10,20 @@ import dev.fhirhook.auth.SigningKeys;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.auth.Bootstrap;
+import dev.fhirhook.audit.AuditLog;
+import dev.fhirhook.bot.AsyncJobs;
+import dev.fhirhook.bot.BotApi;
+import dev.fhirhook.bot.BotExecutor;
+import dev.fhirhook.bot.Secrets;
+import dev.fhirhook.bot.runtime.BotRuntime;
 import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.ProjectAdmins;
 import dev.fhirhook.auth.SecretRotation;
 import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.config.Config;
+import dev.fhirhook.fhir.InProcessFhir;
+import dev.fhirhook.policy.MembershipPolicies;
 import dev.fhirhook.db.Database;
 import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
@@ -24,6 +32,7 @@ import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.definitions.SearchParameters;
 import dev.fhirhook.fhir.search.ConditionalSearch;
+import dev.fhirhook.fhir.search.PolicyCriteria;
 import dev.fhirhook.fhir.search.SearchApi;
 import dev.fhirhook.fhir.search.SearchEngine;
 import dev.fhirhook.fhir.search.SearchIndexer;
@@ -32,9 +41,6 @@ import dev.fhirhook.fhir.definitions.SummaryElements;
 import dev.fhirhook.http.HttpServer;
 import dev.fhirhook.http.RequestLimiter;
 import dev.fhirhook.http.Routes;
-import dev.fhirhook.audit.AuditLog;
-import dev.fhirhook.bot.BotExecutor;
-import dev.fhirhook.bot.Secrets;
 import dev.fhirhook.policy.MembershipPolicies;
 import dev.fhirhook.webhook.WebhookEndpoint;
 import java.io.IOException;
@@ -52,44 +58,67 @@ public final class Fhirhook implements AutoCloseable {
     private final Database database;
     private final HttpServer http;
     private final Bootstrap.AdminClient adminClient;
+    private final BotRuntime botRuntime;
+    private final AsyncJobs jobs;
     private final WebhookEndpoint webhooks;
 
-    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, WebhookEndpoint webhooks) {
+    /** What runs besides HTTP and the database, closed in reverse order of start. */
+    private record Running(BotRuntime botRuntime, AsyncJobs jobs, WebhookEndpoint webhooks) {}
+
+    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, Running running) {
         this.database = database;
         this.http = http;
         this.adminClient = adminClient;
-        this.webhooks = webhooks;
+        this.botRuntime = running.botRuntime();
+        this.jobs = running.jobs();
+        this.webhooks = running.webhooks();
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */
     public static Fhirhook start(Config config, Clock clock) {
         Database database = Database.open(config);
+        BotRuntime botRuntime = null;
         WebhookEndpoint webhooks = null;
         try {
             var types = ResourceTypes.load();
             var searchParameters = SearchParameters.load(types);
-            var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters));
+            var parser = new SearchParser(searchParameters, types);
+            var policyCriteria = new PolicyCriteria(parser, types);
+            var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters), policyCriteria);
             var adminClient = new Bootstrap(store, config).run();
             var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
-            var credentials = new ClientCredentials(store);
+            var policies = new MembershipPolicies(store, clock);
+            var credentials = new ClientCredentials(store, policies);
             var tokens = new AccessTokens(keys, clock);
             var audit = new SecurityAudit(clock);
             var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock, audit), new WellKnown(keys));
-            var authenticator = new Authenticator(new BasicAuthenticator(store, clock),
+            var authenticator = new Authenticator(new BasicAuthenticator(store, credentials, clock),
                     new BearerAuthenticator(store, credentials, tokens), audit);
-            var parser = new SearchParser(searchParameters, types);
-            var engine = new SearchEngine(database.jdbc(), clock, config.database().poolSize() - 2);
+            var engine = new SearchEngine(database.jdbc(), clock, policyCriteria, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine),
                     WebhookEndpoint.botCheck(config.webhookMaxBodyBytes()));
             var admins = new ProjectAdmins(store);
             var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
                     new BotCreation(store, admins), new SecretRotation(store, admins));
-            webhooks = new WebhookEndpoint(new WebhookEndpoint.Parts(store, new MembershipPolicies(store), new Secrets(store),
-                    new AuditLog(store), new BotExecutor()), clock, config.webhookMaxBodyBytes());
+            var bundles = new BundleApi(resources, search);
+            var fhir = new InProcessFhir(resources, search, bundles);
+            // a bot busy at 16 requests at once keeps 16 warm contexts (~0.1 MB of heap each): a run without one
+            // pays ~4 ms to load the sandbox and the module instead of ~0.03 ms
+            int perBot = config.bots().maxConcurrentRunsPerBot();
+            botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), perBot,
+                    Math.min(perBot, 16), BotRuntime.Settings.DEFAULT_MAX_WARM_CONTEXTS,
+                    BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN));
+            var secrets = new Secrets(store);
+            var auditLog = new AuditLog(store);
+            var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, secrets,
+                    policies, auditLog), clock);
+            var jobs = new AsyncJobs(store, executor, clock);
+            webhooks = new WebhookEndpoint(new WebhookEndpoint.Parts(store, policies, secrets, auditLog, executor), clock,
+                    config.webhookMaxBodyBytes());
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
-                    new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search,
-                    new BundleApi(resources, search), webhooks);
+                    new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search, bundles,
+                    new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs), webhooks);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var limiter = switch (config.rateLimitStore()) {
@@ -98,9 +127,10 @@ public final class Fhirhook implements AutoCloseable {
             };
             var http = new HttpServer(settings, routes, authenticator, limiter, audit);
             http.start();
-            return new Fhirhook(database, http, adminClient, webhooks);
+            return new Fhirhook(database, http, adminClient, new Running(botRuntime, jobs, webhooks));
         } catch (Exception e) {
             if (webhooks != null) webhooks.close();
+            if (botRuntime != null) botRuntime.close();
             database.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
         }
@@ -122,6 +152,8 @@ public final class Fhirhook implements AutoCloseable {
             // keep stopping: the database must still be closed
         } finally {
             webhooks.close(); // writes the queued webhook AuditEvents while the database is still there
+            jobs.close();
+            botRuntime.close();
             database.close();
         }
     }

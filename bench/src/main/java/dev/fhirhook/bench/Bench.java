@@ -57,14 +57,33 @@ public final class Bench {
     void run() throws Exception {
         Optional<String> jdbcUrl = options.pgData().map(Bench::jdbcUrl);
         printHeader(jdbcUrl);
+        Target client = target;
+        if (options.policy().isPresent()) {
+            client = PolicyClient.create(target, options.url(), options.policy().get());
+            out.println("- requests (but healthcheck) as a project client whose AccessPolicy has resource: " + options.policy().get());
+            out.println();
+        }
         List<String> ids = options.scenarios().stream().anyMatch(s -> s.equals("read") || s.equals("update"))
-                ? seedPatients(options.seedCount()) : List.of();
+                ? seedPatients(client, options.seedCount(), -1) : List.of();
+        // Patients of their own, which update never touches, so every search finds exactly one
+        var searched = new ArrayList<String>();
+        if (options.scenarios().contains("search")) {
+            seedPatients(client, options.seedCount(), -2);
+            for (int i = 0; i < options.seedCount(); i++) searched.add(Patients.identifier(-2, i));
+        }
+        if (jdbcUrl.isPresent()) {
+            analyze(jdbcUrl.get());
+            out.println("- planner statistics: ANALYZE after seeding, then autovacuum");
+            out.println();
+        }
         Optional<PgCommitScenario> pg = jdbcUrl.map(PgCommitScenario::new)
                 .filter(p -> options.scenarios().contains("pg-commit"));
         if (options.scenarios().contains("pg-commit") && pg.isEmpty()) {
             out.println("(pg-commit skipped: no --pg-data)");
         }
         if (pg.isPresent()) pg.get().setUp();
+        String trivialBot = options.scenarios().contains("exec-trivial") ? Bots.deploy(target, "bench-trivial", Bots.TRIVIAL, "Invoice") : null;
+        String upsertBot = options.scenarios().contains("exec-upsert") ? Bots.deploy(target, "bench-upsert", Bots.UPSERT_INVOICE, "Invoice") : null;
         String webhookPath = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
                 ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")) : null;
         var cpu = new CpuMeter(options.serverPid(), options.pgData());
@@ -76,9 +95,12 @@ public final class Bench {
                     Scenario scenario = switch (name) {
                         case "healthcheck" -> HttpScenario.healthcheck(target);
                         case "pg-commit" -> pg.orElse(null);
-                        case "create" -> HttpScenario.create(target);
-                        case "read" -> HttpScenario.read(target, ids);
-                        case "update" -> HttpScenario.update(target, ids);
+                        case "create" -> HttpScenario.create(client);
+                        case "read" -> HttpScenario.read(client, ids);
+                        case "update" -> HttpScenario.update(client, ids);
+                        case "search" -> HttpScenario.search(client, searched);
+                        case "exec-trivial" -> HttpScenario.executeTrivial(target, trivialBot);
+                        case "exec-upsert" -> HttpScenario.executeUpsert(target, upsertBot);
                         case "webhook" -> WebhookScenario.signed(target, webhookPath);
                         case "webhook-forged" -> WebhookScenario.forged(target, webhookPath);
                         default -> throw new IllegalStateException(name);
@@ -111,6 +133,20 @@ public final class Bench {
 
     // --- setup ------------------------------------------------------------------------------------
 
+    /**
+     * Brings the planner's statistics up to date after seeding. A fresh database has none until autovacuum's
+     * first pass (a minute or more), and without them PostgreSQL may read a project's Patient by scanning the
+     * project's index, or join a criteria's index rows to every Patient: the rows would then measure that
+     * moment, not the server. Autovacuum keeps the statistics current while the rows run.
+     */
+    private static void analyze(String jdbcUrl) {
+        try (var c = PgCommitScenario.connect(jdbcUrl); var st = c.createStatement()) {
+            st.execute("analyze");
+        } catch (SQLException e) {
+            throw new IllegalStateException("analyze after seeding: " + e.getMessage(), e);
+        }
+    }
+
     /** Reads the port from line 4 of postmaster.pid; the embedded server trusts local connections. */
     static String jdbcUrl(Path pgData) {
         try {
@@ -123,13 +159,14 @@ public final class Bench {
         }
     }
 
-    private List<String> seedPatients(int count) throws IOException {
-        System.err.printf("bench: creating %d Patients for read and update...%n", count);
+    /** Creates {@code count} Patients as {@code Patients.forCreate(worker, i)}; returns their ids. */
+    private List<String> seedPatients(Target client, int count, int worker) throws IOException {
+        System.err.printf("bench: creating %d Patients for %s...%n", count, worker == -1 ? "read and update" : "search");
         var ids = new ArrayList<String>(count);
-        var path = target.path("fhir/R4/Patient");
-        try (var connection = target.open(true)) {
+        var path = client.path("fhir/R4/Patient");
+        try (var connection = client.open(true)) {
             for (int i = 0; i < count; i++) {
-                var response = connection.send("POST", path, HttpScenario.FHIR_JSON, Patients.forCreate(-1, i));
+                var response = connection.send("POST", path, HttpScenario.FHIR_JSON, Patients.forCreate(worker, i));
                 if (response.status() != 201) {
                     throw new IllegalStateException("seeding: POST " + path + " answered " + response.status() + ": "
                             + connection.bodyText());

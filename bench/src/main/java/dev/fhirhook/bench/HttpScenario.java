@@ -50,6 +50,30 @@ record HttpScenario(String name, Target target, boolean authenticated, int expec
         });
     }
 
+    /** A search by identifier for one of the seeded Patients: exactly one match, through the token index. */
+    static HttpScenario search(Target target, List<String> identifiers) {
+        String[] paths = identifiers.stream()
+                .map(v -> target.path("fhir/R4/Patient?identifier=" + Patients.IDENTIFIER_SYSTEM + "%7C" + v)).toArray(String[]::new);
+        return new HttpScenario("search", target, true, 200,
+                (w, c, i) -> new Request("GET", paths[idIndex(w, c, i, paths.length)], null, null));
+    }
+
+    /** {@code $execute} of a bot that answers at once. */
+    static HttpScenario executeTrivial(Target target, String botId) {
+        var request = new Request("POST", target.path("fhir/R4/Bot/" + botId + "/$execute"), "application/json",
+                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new HttpScenario("exec-trivial", target, true, 200, (w, c, i) -> request);
+    }
+
+    /** {@code $execute} of a bot that upserts an Invoice by identifier; every request names a new invoice. */
+    static HttpScenario executeUpsert(Target target, String botId) {
+        String path = target.path("fhir/R4/Bot/" + botId + "/$execute");
+        String run = Long.toString(System.nanoTime(), 36);
+        return new HttpScenario("exec-upsert", target, true, 200, (w, c, i) -> new Request("POST", path, "application/json",
+                ("{\"id\":\"in_" + run + "_" + w + "_" + i + "\",\"amount\":" + (100 + i % 9000) + "}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     /**
      * Worker {@code w} cycles through its own slice of the ids, so that as long as there are at least as many
      * ids as workers, no two workers ever write the same resource at once (the bench measures throughput,

@@ -9,10 +9,13 @@ import java.util.Optional;
 /** The command line of the bench. */
 record Options(String url, String user, String secret, Optional<Long> serverPid, Optional<Path> pgData,
                Duration duration, Duration warmup, List<Integer> concurrency, List<String> scenarios, int seedCount,
-               Optional<String> label) {
+               Optional<String> label, Optional<String> policy) {
 
-    static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
-    /** Run only when named with --scenarios (bench/run-webhook does): they need the bot runner and a deployed bot. */
+    /** What runs by default; {@code search} and the bot rows only when asked for, so default runs stay comparable. */
+    static final List<String> DEFAULT_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
+    static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update", "search",
+            "exec-trivial", "exec-upsert", "webhook", "webhook-forged");
+    /** Rows that need the webhook bot (bench/run-webhook runs them). */
     static final List<String> WEBHOOK_SCENARIOS = List.of("webhook", "webhook-forged");
 
     static final String USAGE = """
@@ -23,10 +26,15 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
               --duration SECONDS   measured time per scenario and concurrency (default 10)
               --warmup SECONDS     unmeasured time before each measurement (default 3)
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
-              --scenarios LIST     subset of healthcheck,pg-commit,create,read,update (default all), or
-                                   webhook,webhook-forged (a Stripe-signed event to a bot that upserts an
-                                   Invoice; the same with a forged signature)
-              --seed N             Patients created up front for read and update (default 200)
+              --scenarios LIST     subset of healthcheck,pg-commit,create,read,update,search,exec-trivial,exec-upsert,
+                                   webhook,webhook-forged (default: the first five; exec-* are the bot $execute
+                                   rows; webhook is a Stripe-signed event to a bot that upserts an Invoice,
+                                   webhook-forged the same with a forged signature)
+              --seed N             Patients created up front for read, update and search (default 200)
+              --policy JSON        run create, read, update and search as the client of a project of its own
+                                   whose membership has an AccessPolicy with this resource[] list, e.g.
+                                   '[{"resourceType":"Patient","criteria":"Patient?active=true"}]'
+                                   (default: as the --user client, a super admin)
               --label TEXT         printed in the header, e.g. the commit measured
               --search             run the search benchmark instead (bench/run-search; --search --help lists its options)
             """;
@@ -40,9 +48,10 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         double duration = 10;
         double warmup = 3;
         List<Integer> concurrency = List.of(1, 16, 64);
-        List<String> scenarios = ALL_SCENARIOS;
+        List<String> scenarios = DEFAULT_SCENARIOS;
         int seed = 200;
         String label = null;
+        String policy = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("-h") || flag.equals("--help")) throw new UsageException("");
@@ -62,6 +71,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                     case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::strip).toList();
                     case "--seed" -> seed = Integer.parseInt(value);
                     case "--label" -> label = value;
+                    case "--policy" -> policy = value;
                     default -> throw new UsageException("unknown option " + flag);
                 }
             } catch (NumberFormatException e) {
@@ -75,12 +85,12 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
             throw new UsageException("--concurrency values must be 1..1024");
         }
         for (String s : scenarios) {
-            if (!ALL_SCENARIOS.contains(s) && !WEBHOOK_SCENARIOS.contains(s)) throw new UsageException("unknown scenario " + s);
+            if (!ALL_SCENARIOS.contains(s)) throw new UsageException("unknown scenario " + s);
         }
         if (seed < 1) throw new UsageException("--seed must be >= 1");
         return new Options(url, user, secret, Optional.ofNullable(pid), Optional.ofNullable(pgData),
                 Duration.ofMillis((long) (duration * 1000)), Duration.ofMillis((long) (warmup * 1000)),
-                concurrency, scenarios, seed, Optional.ofNullable(label));
+                concurrency, scenarios, seed, Optional.ofNullable(label), Optional.ofNullable(policy));
     }
 
     /** A bad command line; the message says what, the usage is printed beside it. */

@@ -28,10 +28,15 @@ public final class BasicAuthenticator {
     private final java.time.Clock clock;
     private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public BasicAuthenticator(ResourceStore store, java.time.Clock clock) {
+    public BasicAuthenticator(ResourceStore store, ClientCredentials credentials, java.time.Clock clock) {
         this.store = store;
-        this.credentials = new ClientCredentials(store);
+        this.credentials = credentials;
         this.clock = clock;
+    }
+
+    /** With credentials of its own (tests of the cache). */
+    public BasicAuthenticator(ResourceStore store, java.time.Clock clock) {
+        this(store, new ClientCredentials(store, new dev.fhirhook.policy.MembershipPolicies(store, clock)), clock);
     }
 
     /**
@@ -80,6 +85,7 @@ public final class BasicAuthenticator {
         if (!ClientCredentials.ipAllowed(accepted, clientIp)) {
             return new Attempt.Refused(ipNotAllowed(), SecurityAudit.Reason.IP_BLOCKED, null, clientId);
         }
+        ClientCredentials.requireLoadablePolicy(accepted);
         return new Attempt.Accepted(accepted.principal());
     }
 

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * {@code Authorization: Bearer <access token>}: a token with a good signature still counts only while its
  * Login exists and is not revoked and the client and its membership are still active, so revoking a Login or
  * switching a client off takes effect on tokens already issued. Every failure is the same 401 to the caller.
- * Not cached: each request reads the Login, client, membership and project. Thread-safe.
+ * Each request reads the Login, client, membership and project; the membership's policy comes from the
+ * {@link dev.fhirhook.policy.MembershipPolicies} cache. Thread-safe.
  */
 public final class BearerAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(BearerAuthenticator.class);

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * The rules for a ClientApplication acting in its project, in one place so that HTTP Basic, the token
  * endpoint and bearer tokens cannot drift apart: the secret (or {@code retiringSecret}) compared in constant
  * time, {@code status} active when set, a ProjectMembership that exists and is active, and the IP access
- * rules of that membership's policies. No caching; thread-safe.
+ * rules of that membership's policies. The principal carries the membership's effective AccessPolicy
+ * (cached by {@link MembershipPolicies}; nothing else is cached here). Thread-safe.
  */
 public final class ClientCredentials {
     private static final Logger log = LoggerFactory.getLogger(ClientCredentials.class);
@@ -48,9 +49,9 @@ public final class ClientCredentials {
     private final ResourceStore store;
     private final MembershipPolicies policies;
 
-    public ClientCredentials(ResourceStore store) {
+    public ClientCredentials(ResourceStore store, MembershipPolicies policies) {
         this.store = store;
-        this.policies = new MembershipPolicies(store);
+        this.policies = policies;
     }
 
     /**
@@ -67,6 +68,18 @@ public final class ClientCredentials {
                 yield false;
             }
         };
+    }
+
+    /**
+     * 400 with Medplum's {@code Cannot authenticate} text when one of the membership's policies cannot be
+     * loaded. Such a membership's IP rules already block every address, so this is the second line of defence.
+     */
+    static void requireLoadablePolicy(Check.Accepted accepted) {
+        if (!accepted.principal().policy().loadable()) {
+            log.info("access policy of membership {} cannot be loaded: {}", accepted.principal().membershipId(),
+                    accepted.principal().policy().unloadableReason().orElse(""));
+            throw MembershipPolicies.cannotAuthenticate();
+        }
     }
 
     /** Checks in Medplum's order: unknown or switched off, then the secret, then the membership. */
@@ -100,10 +113,11 @@ public final class ClientCredentials {
         String projectId = membership.get().projectId();
         boolean superAdmin = store.findAnyProject("Project", projectId)
                 .map(p -> p.json().path("superAdmin").asBoolean(false)).orElse(false);
+        var effective = policies.effective(membership.get(), superAdmin);
         var principal = new Principal.Client(clientId, membership.get().id(), projectId,
-                pm.path("admin").asBoolean(false), superAdmin);
+                pm.path("admin").asBoolean(false), superAdmin, effective.policy());
         String profile = pm.path("profile").path("reference").asText("ClientApplication/" + clientId);
-        return Optional.of(new Check.Accepted(principal, profile, policies.ipRules(membership.get())));
+        return Optional.of(new Check.Accepted(principal, profile, effective.ipRules()));
     }
 
     private static boolean isActive(StoredResource client) {

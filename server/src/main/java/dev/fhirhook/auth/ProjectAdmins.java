@@ -75,8 +75,8 @@ public final class ProjectAdmins {
 
     private static Acting acting(Principal.Client caller, String projectId) {
         String author = caller.scope().author();
-        return new Acting(projectId, caller, new Scope(projectId, author, caller.superAdmin()),
-                new Scope(projectId, author, true));
+        return new Acting(projectId, caller, new Scope(projectId, author, caller.superAdmin(), caller.scope().policy()),
+                new Scope(projectId, author, true, dev.fhirhook.policy.EffectivePolicy.UNRESTRICTED));
     }
 
     private static Principal.Client client(Principal principal) {

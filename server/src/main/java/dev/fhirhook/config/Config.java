@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed
  * @param rateLimits requests per client address and minute, by category
  * @param rateLimitStore where the rate-limit buckets live
+ * @param bots concurrency caps of bot runs
  * @param webhookMaxBodyBytes the largest body any Bot's {@code webhook.maxBodyBytes} may allow (each bot's default
  *                            is 1 MiB or this, whichever is smaller)
  */
@@ -26,6 +27,7 @@ public record Config(
         List<String> trustedProxies,
         RateLimits rateLimits,
         RateLimitStore rateLimitStore,
+        Bots bots,
         long webhookMaxBodyBytes) {
 
     /**
@@ -33,6 +35,14 @@ public record Config(
      * node), {@code POSTGRES} in the database, shared by every node on it.
      */
     public enum RateLimitStore { LOCAL, POSTGRES }
+
+    /**
+     * Bot runs at once: across the server and for one bot. A run past either cap is refused at once (429 for
+     * the bot's cap, 503 for the server's) rather than queued behind a bot that may be stuck until its timeout.
+     */
+    public record Bots(int maxConcurrentRuns, int maxConcurrentRunsPerBot) {
+        public static final Bots DEFAULTS = new Bots(64, 64);
+    }
 
     /**
      * Requests per client address per minute for each category of URL (Medplum's defaults: 60,000, 1,200, 5).

@@ -155,7 +155,8 @@ public final class ResourceApi {
     private ApiResponse patch(ApiRequest request, ResourceStore store, Scope scope, String type, String id) {
         request.requireMediaType(PATCH_TYPES, false);
         JsonNode patch = FhirJson.parse(request.body());
-        var current = store.read(scope, type, id);
+        // a patch is an update: the version it applies to is the one the caller may update, as that entry shows it
+        var current = store.read(scope, type, id, dev.fhirhook.policy.Interaction.UPDATE);
         JsonNode patched = JsonPatch.apply(current.json(), patch);
         if (!(patched instanceof ObjectNode resource)) {
             throw ApiException.badRequest("fhir.invalid-patch", "Invalid JSON Patch: the result is not a resource");

@@ -5,7 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.db.DataAccessException;
 import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.search.PolicyCriteria;
 import dev.fhirhook.fhir.search.SearchIndexer;
+import dev.fhirhook.fhir.search.SearchParser;
+import dev.fhirhook.fhir.search.TypeAccess;
+import dev.fhirhook.policy.EffectivePolicy;
+import dev.fhirhook.policy.FieldPath;
+import dev.fhirhook.policy.Interaction;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -20,7 +26,13 @@ import java.util.regex.Pattern;
  * The FHIR resource store on PostgreSQL: versioned writes, reads and history, always inside a {@link Scope}.
  * A resource outside the scope's project behaves exactly like one that does not exist (404), so ids never
  * leak across projects. Every write is one transaction that updates the current row and appends a version.
- * Thread-safe.
+ *
+ * <p>The scope's AccessPolicy is enforced here for every interaction: a type or interaction it does not allow
+ * is 403; a resource outside its criteria is 404 to read, history, update, patch and delete, and a write that
+ * would leave (or create a resource outside) them is 403 and rolled back. Hidden fields are removed from what
+ * is returned and, like read-only fields, restored from the stored version on update and left out on create.
+ * Criteria are SQL conditions over the search index, evaluated in the statement that reads the row (and,
+ * after a write, once more on the written row): a policy without criteria costs no query. Thread-safe.
  */
 public final class ResourceStore {
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
@@ -31,6 +43,7 @@ public final class ResourceStore {
     private final Jdbc jdbc;
     private final Clock clock;
     private final SearchIndexer indexer;
+    private final PolicyCriteria policies;
 
     /** Types whose writes change who may authenticate and as what; caches of principals depend on them. */
     public static final java.util.Set<String> SECURITY_TYPES =
@@ -44,17 +57,28 @@ public final class ResourceStore {
     private final java.util.concurrent.atomic.AtomicLong securityGeneration;
     private final boolean[] pending;
 
-    public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer) {
-        this(jdbc, clock, indexer, new java.util.concurrent.atomic.AtomicLong(), null);
+    public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer, PolicyCriteria policies) {
+        this(jdbc, clock, indexer, policies, new java.util.concurrent.atomic.AtomicLong(), null);
     }
 
-    private ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer,
+    /** A store whose AccessPolicy criteria are parsed with the indexer's parameters (tests and tools). */
+    public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer) {
+        this(jdbc, clock, indexer, policyCriteria(indexer));
+    }
+
+    private static PolicyCriteria policyCriteria(SearchIndexer indexer) {
+        var types = ResourceTypes.load();
+        return new PolicyCriteria(new SearchParser(indexer.parameters(), types), types);
+    }
+
+    private ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer, PolicyCriteria policies,
             java.util.concurrent.atomic.AtomicLong securityGeneration, boolean[] pending) {
         this.securityGeneration = securityGeneration;
         this.pending = pending;
         this.jdbc = jdbc;
         this.clock = clock;
         this.indexer = indexer;
+        this.policies = policies;
     }
 
     /** Work done in one transaction with a store bound to it and the transaction's JDBC. */
@@ -70,7 +94,7 @@ public final class ResourceStore {
     public <T> T inTransaction(TxWork<T> work) {
         if (pending != null) return work.run(this, jdbc); // already inside one: join it
         boolean[] wrote = new boolean[1];
-        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, securityGeneration, wrote), tx));
+        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, policies, securityGeneration, wrote), tx));
         if (wrote[0]) securityGeneration.incrementAndGet();
         return result;
     }
@@ -120,31 +144,47 @@ public final class ResourceStore {
     public StoredResource create(Scope scope, ObjectNode resource, String id) {
         String type = resource.get("resourceType").asText();
         AdminRules.checkWrite(scope, type, resource, null);
+        var access = policies.require(scope, type, Interaction.CREATE);
+        if (type.equals("AccessPolicy")) policies.validate(scope, resource);
         var created = jdbc.inTransaction(tx -> {
+            if (access.uniformFields()) removeFields(resource, access.candidate(0).protectedOnWrite());
             var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
             insertCurrent(tx, version);
-            return version.stored();
+            return checkCreated(tx, scope, access, version);
         });
         wrote(type);
-        return created;
+        return shownAfterWrite(scope, created);
     }
 
-    /** Reads the current version; 404 when absent or outside the scope, 410 when deleted. */
+    /** Reads the current version; 404 when absent, outside the scope or outside its policy's criteria, 410 when deleted. */
     public StoredResource read(Scope scope, String type, String id) {
+        return read(scope, type, id, Interaction.READ);
+    }
+
+    /**
+     * Reads the current version as {@code interaction} allows it ({@link Interaction#UPDATE} for the version a
+     * JSON Patch applies to), with the fields that interaction's policy entry hides removed.
+     */
+    public StoredResource read(Scope scope, String type, String id, Interaction interaction) {
         AdminRules.checkAccess(scope, type);
-        var current = findCurrent(jdbc, scope, type, id, false).orElseThrow(ApiException::notFound);
-        if (current.deleted()) throw ApiException.gone();
-        return current;
+        var access = policies.require(scope, type, interaction);
+        var found = findAllowed(jdbc, scope, access, type, id, false).orElseThrow(ApiException::notFound);
+        if (found.resource().deleted()) throw ApiException.gone();
+        return access.shown(found.resource(), found.branch());
     }
 
     public StoredResource readVersion(Scope scope, String type, String id, String versionId) {
         AdminRules.checkAccess(scope, type);
+        var access = policies.require(scope, type, Interaction.VREAD);
         UUID vid = parseVersionId(versionId).orElseThrow(ApiException::notFound);
+        // under criteria the resource as it is now decides, as for every other interaction on it
+        int branch = access.restricted()
+                ? findAllowed(jdbc, scope, access, type, id, false).orElseThrow(ApiException::notFound).branch() : 0;
         var where = new Where(scope, "resource_type = ? and id = ? and version_id = ?", type, id, vid);
         var version = jdbc.queryOne("select " + HISTORY_COLUMNS + " from resource_history" + where.sql(),
                 ResourceStore::historyRow, where.args()).orElseThrow(ApiException::notFound);
         if (version.deleted()) throw ApiException.gone();
-        return version;
+        return access.shown(version, branch);
     }
 
     /**
@@ -157,6 +197,12 @@ public final class ResourceStore {
         String type = resource.get("resourceType").asText();
         String id = resource.get("id").asText();
         requireValidId(id);
+        // a type the policy lets neither be updated nor created is refused before anything is read
+        if (scope.policy().decide(type, Interaction.UPDATE) instanceof EffectivePolicy.Decision.Denied
+                && scope.policy().decide(type, Interaction.CREATE) instanceof EffectivePolicy.Decision.Denied) {
+            policies.require(scope, type, Interaction.UPDATE);
+        }
+        if (type.equals("AccessPolicy")) policies.validate(scope, resource);
         for (int attempt = 0; ; attempt++) {
             try {
                 var written = jdbc.inTransaction(tx -> {
@@ -165,16 +211,30 @@ public final class ResourceStore {
                             && !existing.get().projectId().equals(scope.projectId())) {
                         throw ApiException.notFound();
                     }
+                    // writing where nothing (or a deleted version) is creates the resource, as far as the policy goes
+                    boolean creates = existing.isEmpty() || existing.get().deleted();
+                    var access = policies.require(scope, type, creates ? Interaction.CREATE : Interaction.UPDATE);
+                    int branch = 0;
+                    if (!creates && access.restricted()) {
+                        branch = branchOf(tx, scope, access, type, id);
+                        if (branch < 0) throw ApiException.notFound();
+                    }
                     if (ifMatch.isPresent() && (existing.isEmpty() || existing.get().deleted()
                             || !matchesVersion(ifMatch.get(), existing.get()))) {
                         throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
                     }
                     AdminRules.checkWrite(scope, type, resource,
                             existing.filter(r -> !r.deleted()).map(StoredResource::json).orElse(null));
+                    if (!creates) {
+                        var original = existing.get().json();
+                        for (FieldPath field : access.candidate(branch).protectedOnWrite()) field.restore(resource, original);
+                    } else if (access.uniformFields()) {
+                        removeFields(resource, access.candidate(0).protectedOnWrite());
+                    }
                     if (existing.isEmpty()) {
                         var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
                         insertCurrent(tx, version);
-                        return new Written(version.stored(), true);
+                        return new Written(checkCreated(tx, scope, access, version), true);
                     }
                     var old = existing.get();
                     if (!old.deleted() && sameContent(old.json(), resource)) return new Written(old, false);
@@ -186,10 +246,15 @@ public final class ResourceStore {
                              where resource_type = ? and id = ?
                             """, stored.versionId(), stored.lastUpdated(), stored.content(), type, id);
                     appendHistory(tx, stored);
+                    if (creates) {
+                        stored = checkCreated(tx, scope, access, version);
+                    } else if (access.restricted() && branchOf(tx, scope, access, type, id) < 0) {
+                        throw outsidePolicy(); // the new content left the criteria the caller may write within
+                    }
                     return new Written(stored, old.deleted());
                 });
                 wrote(type);
-                return written;
+                return new Written(shownAfterWrite(scope, written.resource()), written.created());
             } catch (DataAccessException e) {
                 // Two clients created the same new id at once: the loser retries as an update.
                 // inside an outer transaction the failed statement has aborted it: a retry there cannot succeed
@@ -209,8 +274,9 @@ public final class ResourceStore {
         if (!scope.superAdmin() && type.equals("Project")) {
             throw ApiException.forbidden("auth.super-admin-only", "Only super admins can delete projects");
         }
+        var access = policies.require(scope, type, Interaction.DELETE);
         jdbc.inTransaction(tx -> {
-            var current = findCurrent(tx, scope, type, id, true).orElseThrow(ApiException::notFound);
+            var current = findAllowed(tx, scope, access, type, id, true).orElseThrow(ApiException::notFound).resource();
             if (current.deleted()) throw ApiException.gone();
             if (ifMatch.isPresent() && !matchesVersion(ifMatch.get(), current)) {
                 throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
@@ -231,7 +297,8 @@ public final class ResourceStore {
     /** History of one resource, deleted versions included; 404 when it never existed in scope. */
     public HistoryPage instanceHistory(Scope scope, String type, String id, int count, int offset, Optional<Instant> since) {
         AdminRules.checkAccess(scope, type);
-        findCurrent(jdbc, scope, type, id, false).orElseThrow(ApiException::notFound);
+        var access = policies.require(scope, type, Interaction.HISTORY);
+        int branch = findAllowed(jdbc, scope, access, type, id, false).orElseThrow(ApiException::notFound).branch();
         var where = new Where(scope, "resource_type = ? and id = ?", type, id);
         since.ifPresent(s -> where.and("last_updated >= ?", s));
         var versions = jdbc.query("select " + HISTORY_COLUMNS + " from resource_history" + where.sql()
@@ -239,16 +306,48 @@ public final class ResourceStore {
                 ResourceStore::historyRow, where.argsAnd(count, offset));
         long total = jdbc.queryOne("select count(*) from resource_history" + where.sql(), rs -> rs.getLong(1),
                 where.args()).orElse(0L);
-        return new HistoryPage(versions, Optional.of(total));
+        return new HistoryPage(versions.stream().map(v -> access.shown(v, branch)).toList(), Optional.of(total));
     }
 
-    /** History of every resource of a type in scope, newest first. */
+    /**
+     * History of every resource of a type in scope, newest first. Under criteria, the versions of the
+     * resources that now satisfy them, each shown as its resource's entry allows.
+     */
     public HistoryPage typeHistory(Scope scope, String type, int count, int offset, Optional<Instant> since) {
         AdminRules.checkAccess(scope, type);
+        var access = policies.require(scope, type, Interaction.HISTORY);
+        if (access.restricted()) return restrictedTypeHistory(scope, access, type, count, offset, since);
         var where = new Where(scope, "resource_type = ?", type);
         since.ifPresent(s -> where.and("last_updated >= ?", s));
         var versions = jdbc.query("select " + HISTORY_COLUMNS + " from resource_history" + where.sql()
                 + " order by seq desc limit ? offset ?", ResourceStore::historyRow, where.argsAnd(count, offset));
+        return new HistoryPage(versions.stream().map(v -> access.shown(v, 0)).toList(), Optional.empty());
+    }
+
+    private HistoryPage restrictedTypeHistory(Scope scope, TypeAccess access, String type, int count, int offset,
+            Optional<Instant> since) {
+        var branch = access.branchIndex("r", scope, now());
+        var condition = access.condition("r", scope, now());
+        var args = new java.util.ArrayList<Object>(branch.args());
+        var sql = new StringBuilder("select h.resource_type, h.id, h.project_id, h.version_id, h.last_updated, h.deleted, "
+                + "h.request_method, h.content, " + branch.text()
+                + " from resource_history h join resource r on r.resource_type = h.resource_type and r.id = h.id"
+                + " where h.resource_type = ?");
+        args.add(type);
+        if (!scope.superAdmin()) {
+            sql.append(" and h.project_id = ?");
+            args.add(scope.projectId());
+        }
+        if (since.isPresent()) {
+            sql.append(" and h.last_updated >= ?");
+            args.add(since.get());
+        }
+        sql.append(" and ").append(condition.text());
+        args.addAll(condition.args());
+        sql.append(" order by h.seq desc limit ? offset ?");
+        args.add(count);
+        args.add(offset);
+        var versions = jdbc.withCustomPlans().query(sql.toString(), rs -> access.shown(historyRow(rs), rs.getInt(9)), args.toArray());
         return new HistoryPage(versions, Optional.empty());
     }
 
@@ -302,6 +401,74 @@ public final class ResourceStore {
     }
 
     // --- internals ---------------------------------------------------------------------------------
+
+    /** A current row and the index of the policy branch it satisfies. */
+    private record Found(StoredResource resource, int branch) {}
+
+    /**
+     * The current row, deleted or not, when it is in scope and satisfies the access's criteria (one statement:
+     * the branch index is a column of the same row).
+     */
+    private Optional<Found> findAllowed(Jdbc db, Scope scope, TypeAccess access, String type, String id, boolean forUpdate) {
+        if (!access.restricted()) return findCurrent(db, scope, type, id, forUpdate).map(r -> new Found(r, 0));
+        if (!ID.matcher(id).matches()) return Optional.empty();
+        var branch = access.branchIndex("r", scope, now());
+        var where = new Where(scope, "r.resource_type = ? and r.id = ?", type, id);
+        var args = new java.util.ArrayList<Object>(branch.args());
+        args.addAll(List.of(where.args()));
+        return db.queryOne("select " + COLUMNS + ", " + branch.text() + " from resource r" + where.sql()
+                        + (forUpdate ? " for update of r" : ""),
+                rs -> new Found(currentRow(rs), rs.getInt(8)), args.toArray())
+                .filter(found -> found.branch() >= 0);
+    }
+
+    /** The index of the policy branch the current row of {@code type/id} satisfies, -1 for none. */
+    private int branchOf(Jdbc db, Scope scope, TypeAccess access, String type, String id) {
+        var branch = access.branchIndex("r", scope, now());
+        var args = new java.util.ArrayList<Object>(branch.args());
+        args.add(type);
+        args.add(id);
+        return db.queryOne("select " + branch.text() + " from resource r where r.resource_type = ? and r.id = ?",
+                rs -> rs.getInt(1), args.toArray()).orElse(-1);
+    }
+
+    /**
+     * After a create under criteria: 403 (the transaction rolls back) when the new resource satisfies none.
+     * Fields every entry protects were left out before the write; when the entries protect different fields,
+     * those of the entry the resource satisfies are taken out now. That entry is known only once the version's
+     * index rows exist, so the version is corrected in place, still uncommitted.
+     */
+    private StoredResource checkCreated(Jdbc tx, Scope scope, TypeAccess access, NewVersion version) {
+        var stored = version.stored();
+        if (!access.restricted()) return stored;
+        int branch = branchOf(tx, scope, access, stored.type(), stored.id());
+        if (branch < 0) throw outsidePolicy();
+        if (access.uniformFields()) return stored;
+        var json = version.json();
+        if (!removeFields(json, access.candidate(branch).protectedOnWrite())) return stored;
+        var corrected = new StoredResource(stored.type(), stored.id(), stored.projectId(), stored.versionId(),
+                stored.lastUpdated(), false, stored.method(), FhirJson.text(json));
+        indexer.replace(tx, stored.projectId(), stored.type(), stored.id(), json, true);
+        tx.update("update resource set content = ? where resource_type = ? and id = ?", corrected.content(),
+                stored.type(), stored.id());
+        tx.update("update resource_history set content = ? where version_id = ?", corrected.content(), stored.versionId());
+        return corrected;
+    }
+
+    private static boolean removeFields(ObjectNode resource, List<FieldPath> fields) {
+        boolean removed = false;
+        for (FieldPath field : fields) removed |= field.removeFrom(resource);
+        return removed;
+    }
+
+    /** What a write answers with: nothing any of the caller's entries hides on the type, restored values included. */
+    private static StoredResource shownAfterWrite(Scope scope, StoredResource written) {
+        return TypeAccess.without(written, scope.policy().hiddenAnywhere(written.type()));
+    }
+
+    private static ApiException outsidePolicy() {
+        return ApiException.forbidden("policy.outside-criteria", "Forbidden");
+    }
 
     private Optional<StoredResource> findCurrent(Jdbc db, Scope scope, String type, String id, boolean forUpdate) {
         if (!ID.matcher(id).matches()) return Optional.empty();

@@ -1,16 +1,25 @@
 package dev.fhirhook.fhir;
 
+import dev.fhirhook.policy.EffectivePolicy;
+import java.util.Objects;
+
 /**
- * Whose resources a request may touch. A project-bound scope sees and writes only its own project; the
- * super-admin scope reads every project and writes into its own unless a resource names another in
- * {@code meta.project}.
+ * Whose resources a request may touch, and what it may do with them. A project-bound scope sees and writes
+ * only its own project, within its effective AccessPolicy; the super-admin scope reads every project, writes
+ * into its own unless a resource names another in {@code meta.project}, and no policy restricts it.
  *
  * @param projectId the project new resources go into
  * @param author reference written to {@code meta.author}, such as {@code ClientApplication/123}
+ * @param policy the membership's effective AccessPolicy; {@link EffectivePolicy#UNRESTRICTED} for super admins
  */
-public record Scope(String projectId, String author, boolean superAdmin) {
-    /** The scope of the server itself (bootstrap, authentication look-ups): every project. */
+public record Scope(String projectId, String author, boolean superAdmin, EffectivePolicy policy) {
+    public Scope {
+        Objects.requireNonNull(policy, "policy");
+        if (superAdmin) policy = EffectivePolicy.UNRESTRICTED;
+    }
+
+    /** The scope of the server itself (bootstrap, authentication look-ups): every project, no policy. */
     public static Scope system(String projectId) {
-        return new Scope(projectId, "system", true);
+        return new Scope(projectId, "system", true, EffectivePolicy.UNRESTRICTED);
     }
 }

@@ -170,7 +170,8 @@ public final class HttpServer implements AutoCloseable {
             if (match.route().action() instanceof Route.Raw raw) {
                 return raw.handle(head, new Input(request, request.getHttpURI().getQuery()));
             }
-            var apiRequest = head.withBody(body(request, settings.maxBodyBytes()));
+            long limit = match.route().maxBodyBytes() > 0 ? match.route().maxBodyBytes() : settings.maxBodyBytes();
+            var apiRequest = head.withBody(body(request, limit));
             try {
                 return switch (match.route().action()) {
                     case Route.Open open -> open.handle(apiRequest);
@@ -234,13 +235,13 @@ public final class HttpServer implements AutoCloseable {
             return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         }
 
-        private byte[] body(Request request, long maxBytes) throws IOException {
+        private byte[] body(Request request, long maxBodyBytes) throws IOException {
             long declared = request.getLength();
-            if (declared > maxBytes) throw ApiException.tooLarge("Request body too large");
+            if (declared > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
             if (declared == 0) return new byte[0];
             try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                if (bytes.length > maxBytes) throw ApiException.tooLarge("Request body too large");
+                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+                if (bytes.length > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
                 request.setAttribute(BODY_READ, Boolean.TRUE);
                 return bytes;
             } catch (IOException e) {

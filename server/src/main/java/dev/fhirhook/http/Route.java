@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * One entry of the route table: a method, a path template such as {@code /fhir/R4/{type}/{id}} and what
- * to run. Literal segments are compared exactly; {@code {name}} segments capture one segment.
+ * to run, and optionally a body limit of its own ({@code 0}: the server's). Literal segments are compared exactly; {@code {name}} segments capture one segment.
  */
-record Route(String method, List<String> segments, Action action) {
+record Route(String method, List<String> segments, Action action, long maxBodyBytes) {
 
     /** What a route runs; open and raw routes need no credentials. */
     sealed interface Action {}
@@ -35,6 +35,11 @@ record Route(String method, List<String> segments, Action action) {
     }
 
     static Route of(String method, String template, Action action) {
-        return new Route(method, Router.split(template), action);
+        return new Route(method, Router.split(template), action, 0);
+    }
+
+    /** This route with its own body limit instead of the server's (bot code is larger than a resource). */
+    Route withBodyLimit(long bytes) {
+        return new Route(method, segments, action, bytes);
     }
 }

@@ -60,7 +60,19 @@ final class Router {
         throw ApiException.notFound("http.no-route", "Not found");
     }
 
+    /**
+     * Binds a path to a template. A last segment {@code {name*}} takes whatever follows, even nothing
+     * ({@code /Bot/{id}/$execute/{rest*}}: Medplum ignores extra path after {@code $execute}).
+     */
     private static Optional<Map<String, String>> bind(List<String> template, List<String> path) {
+        boolean tail = !template.isEmpty() && template.getLast().endsWith("*}");
+        if (tail) {
+            if (path.size() < template.size() - 1) return Optional.empty();
+            var head = bind(template.subList(0, template.size() - 1), path.subList(0, template.size() - 1));
+            head.ifPresent(params -> params.put(template.getLast().substring(1, template.getLast().length() - 2),
+                    String.join("/", path.subList(template.size() - 1, path.size()))));
+            return head;
+        }
         if (template.size() != path.size()) return Optional.empty();
         Map<String, String> params = new LinkedHashMap<>();
         for (int i = 0; i < template.size(); i++) {

@@ -5,6 +5,8 @@ import dev.fhirhook.auth.ClientRegistration;
 import dev.fhirhook.auth.MembershipUpdate;
 import dev.fhirhook.auth.SecretRotation;
 import dev.fhirhook.auth.TokenEndpoint;
+import dev.fhirhook.bot.AsyncJobs;
+import dev.fhirhook.bot.BotApi;
 import dev.fhirhook.auth.WellKnown;
 import dev.fhirhook.bot.BotCreation;
 import dev.fhirhook.fhir.BundleApi;
@@ -29,9 +31,21 @@ public final class Routes {
     /** Project administration: clients, bots and memberships with their access, secret rotation. */
     public record Admin(ClientRegistration clients, MembershipUpdate members, BotCreation bots, SecretRotation secrets) {}
 
+    /** Bots and their async jobs. */
+    public record Bots(BotApi api, AsyncJobs jobs) {}
+
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
-            SearchApi search, BundleApi bundles, WebhookEndpoint webhooks) {
+            SearchApi search, BundleApi bundles, Bots bots, WebhookEndpoint webhooks) {
         var routes = new ArrayList<>(List.of(
+                Route.of("POST", "/fhir/R4/Bot/{id}/$deploy",
+                        (Route.Authenticated) (rq, p) -> bots.api().deploy(rq, p.scope(), p.profile()))
+                        .withBodyLimit(BotApi.MAX_DEPLOY_BODY_BYTES),
+                Route.of("GET", "/fhir/R4/Bot/{id}/$execute/{rest*}", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("POST", "/fhir/R4/Bot/{id}/$execute/{rest*}", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("GET", "/fhir/R4/Bot/$execute", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("POST", "/fhir/R4/Bot/$execute", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
+                Route.of("GET", "/fhir/R4/job/{id}/status", (Route.Authenticated) (rq, p) -> bots.jobs().status(rq, p.scope())),
+                Route.of("DELETE", "/fhir/R4/job/{id}/status", (Route.Authenticated) (rq, p) -> bots.jobs().cancel(rq, p.scope())),
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
                 Route.of("GET", "/fhir/R4/metadata", (Route.Open) rq -> metadata.response()),
                 Route.of("POST", "/oauth2/token", (Route.Open) oauth.token()::handle),
@@ -77,6 +91,10 @@ public final class Routes {
         }
         return ApiResponse.json(200, ApiResponse.JSON, webhooks.metrics().toString()
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static ApiResponse execute(Bots bots, dev.fhirhook.api.ApiRequest request, dev.fhirhook.auth.Principal principal) {
+        return bots.api().execute(request, principal.scope(), principal.profile(), java.util.Optional.of(principal.membershipId()));
     }
 
     private static ApiResponse health(Health health) {

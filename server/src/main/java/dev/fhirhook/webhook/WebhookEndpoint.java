@@ -134,9 +134,38 @@ public final class WebhookEndpoint implements AutoCloseable {
             var signed = Handshakes.signed(request, body, verified.scheme(), verified.secret());
             if (signed.isPresent()) return answer(signed.get(), target, seen);
         }
-        metrics.accepted();
-        return executor.execute(new BotExecutor.Execution(target.bot(), target.membership(), Optional.empty(), request,
-                BotExecutor.Origin.WEBHOOK));
+        return run(request, target, seen);
+    }
+
+    /**
+     * Hands the verified request to the bot. The runner parses the body only now; what it refuses before any code
+     * runs (a body that does not parse as its type, a charset it cannot read) or because the bot is saturated is
+     * audited here too, with its reason.
+     */
+    private ApiResponse run(ApiRequest request, Target target, Seen seen) {
+        ApiResponse response;
+        try {
+            response = executor.execute(new BotExecutor.Execution(target.bot(), target.membership(), Optional.empty(),
+                    request, BotExecutor.Origin.WEBHOOK));
+        } catch (ApiException e) {
+            if (e.status() == 415) {
+                throw refuse(Refusal.of(Reason.UNSUPPORTED_MEDIA_TYPE, e, "the body's media type or charset cannot be read",
+                        target), seen);
+            }
+            if (e.code().equals("bot.unparsable-body")) {
+                throw refuse(Refusal.of(Reason.UNPARSABLE_BODY, e, "the body does not parse as its media type", target),
+                        seen);
+            }
+            metrics.accepted(); // the bot ran and failed: its own AuditEvent says why
+            throw e;
+        }
+        if (response.status() == 429) {
+            audit.refused(Refusal.of(Reason.RATE_LIMITED, ApiException.tooManyRequests(),
+                    "the bot runner's cap of runs per bot is reached", target), seen.forAudit());
+        } else {
+            metrics.accepted();
+        }
+        return response;
     }
 
     /** The scheme that verified the request and the secret it verified with. */

@@ -82,7 +82,11 @@ final class WebhookTargets {
                     "the ProjectMembership is not for a Bot", pm, null);
         }
         String botId = profile.substring("Bot/".length());
-        if (!policies.hasLoadablePolicies(pm)) {
+        // Medplum asks only that a policy be named (without one a membership has full access); fhirhook also
+        // asks that every named policy loads
+        boolean named = json.has("accessPolicy") || !json.path("access").isEmpty();
+        var effective = policies.effective(pm, false);
+        if (!named || !effective.policy().loadable()) {
             return refused(Reason.NO_POLICY, ApiException.forbidden("webhook.no-policy", NO_POLICY),
                     "the ProjectMembership has no access policy that loads", pm, null);
         }
@@ -122,7 +126,7 @@ final class WebhookTargets {
         }
         var grouped = checks.entrySet().stream()
                 .map(e -> new Target.SignatureCheck(e.getKey(), List.copyOf(e.getValue()))).toList();
-        return new Resolution.Found(new Target(pm, bot, settings, policies.ipRules(pm), grouped, List.copyOf(missing)));
+        return new Resolution.Found(new Target(pm, bot, settings, effective.ipRules(), grouped, List.copyOf(missing)));
     }
 
     /** A current row, deleted or not. */

@@ -368,6 +368,26 @@ class ConfigLoaderTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void bad_bot_concurrency_caps_are_rejected(Source source) {
+        assertRejected(source, "bot-max-concurrency", "0", "between 1 and");
+        assertRejected(source, "bot-max-concurrency", "-5", "between 1 and");
+        assertRejected(source, "bot-max-concurrency", "many", "whole number");
+        assertRejected(source, "bot-max-concurrency-per-bot", "0", "between 1 and");
+        assertRejected(source, "bot-max-concurrency-per-bot", "100000", "between 1 and");
+    }
+
+    @Test
+    void bot_concurrency_caps_default_and_the_per_bot_cap_cannot_exceed_the_server_cap() {
+        assertThat(ConfigLoader.load(Map.of(), Map.of(), null).bots()).isEqualTo(Config.Bots.DEFAULTS);
+        var config = ConfigLoader.load(Map.of("FHIRHOOK_BOT_MAX_CONCURRENCY", "8"), Map.of("bot-max-concurrency-per-bot", "2"), null);
+        assertThat(config.bots()).isEqualTo(new Config.Bots(8, 2));
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of("bot-max-concurrency", "4", "bot-max-concurrency-per-bot", "5"), null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("bot-max-concurrency-per-bot")
+                .hasMessageContaining("must not exceed");
+    }
+
     @Test
     void rate_limits_are_taken_from_a_file() {
         var config = ConfigLoader.load(Map.of(), Map.of(), file(dir, "rate-limit-default=100", "rate-limit-auth=10", "rate-limit-login=1"));

@@ -21,9 +21,18 @@ public final class Api {
     private final String authorization;
 
     public Api(String baseUrl, String user, String secret) {
+        this(baseUrl, user == null ? null : "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Api(String baseUrl, String authorization) {
         this.baseUrl = baseUrl;
-        this.authorization = user == null ? null : "Basic " + Base64.getEncoder()
-                .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+        this.authorization = authorization;
+    }
+
+    /** A client that sends {@code Authorization: Bearer <token>}. */
+    public static Api bearer(String baseUrl, String token) {
+        return new Api(baseUrl, "Bearer " + token);
     }
 
     /** One HTTP response. */

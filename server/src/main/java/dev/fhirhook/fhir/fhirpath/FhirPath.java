@@ -49,6 +49,15 @@ public final class FhirPath {
         this.root = root;
     }
 
+    /**
+     * Whether {@code key} is the JSON name of choice element {@code element} with one of its R4 types, such as
+     * {@code deceasedBoolean} for {@code deceased}; names like {@code statusReason} for {@code status} are not.
+     */
+    public static boolean isChoiceOf(String element, String key) {
+        return key.length() > element.length() && key.startsWith(element)
+                && FhirTypes.choiceType(key.substring(element.length())) != null;
+    }
+
     /** @throws FhirPathException on a syntax error, an unsupported construct, or input beyond the limits */
     public static FhirPath parse(String expression) {
         Objects.requireNonNull(expression, "expression");

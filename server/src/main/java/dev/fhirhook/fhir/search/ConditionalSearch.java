@@ -54,10 +54,7 @@ public final class ConditionalSearch {
             throw ApiException.badRequest("fhir.missing-criteria", "Conditional interactions need search criteria");
         }
         var query = parser.parse(type, criteria, false);
-        boolean onlyCriteria = criteria.keySet().stream().allMatch(k -> !k.startsWith("_") || k.equals("_id")
-                || k.equals("_lastUpdated") || k.startsWith("_has:") || k.equals("_tag") || k.equals("_profile")
-                || k.equals("_security") || k.equals("_source"));
-        if (!onlyCriteria || query.criteria().isEmpty()) {
+        if (!SearchParser.onlyCriteria(criteria.keySet()) || query.criteria().isEmpty()) {
             throw ApiException.badRequest("fhir.invalid-criteria", "Conditional criteria may contain only search parameters");
         }
         ResourceStore.lock(tx, key(scope, type, criteria));

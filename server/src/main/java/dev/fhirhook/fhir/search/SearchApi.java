@@ -57,6 +57,7 @@ public final class SearchApi {
     private ApiResponse run(ApiRequest request, Scope scope, Map<String, List<String>> params) {
         String type = types.require(request.pathParam("type"));
         AdminRules.checkAccess(scope, type);
+        engine.checkAccess(scope, type);
         boolean lenient = request.header("prefer").map(p -> p.contains("handling=lenient")).orElse(false);
         var query = parser.parse(type, params, lenient);
         var result = engine.search(query, scope, request.baseUrl());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.db.Jdbc;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.Scope;
+import dev.fhirhook.policy.Interaction;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +15,9 @@ import java.util.Optional;
 /**
  * Runs searches: the page of matches (one row more than asked, to know whether there is a next page),
  * the total when asked, and the resources named by {@code _include} / {@code _revinclude}. Never leaves
- * the scope's project. Thread-safe.
+ * the scope's project, and sees only what the scope's AccessPolicy allows: its criteria are part of the SQL,
+ * included resources of other types are checked against their own entries, and hidden fields are removed
+ * from everything returned. Thread-safe.
  */
 public final class SearchEngine {
     /** Search statements stop after this long (504), so one broad search cannot hold a connection for minutes. */
@@ -24,25 +27,56 @@ public final class SearchEngine {
 
     private final Jdbc jdbc;
     private final Clock clock;
+    private final PolicyCriteria policies;
     private final java.util.concurrent.Semaphore slots; // null inside a transaction: it already holds its connection
 
     /**
      * @param maxConcurrent searches run at once; keep it below the pool size so that slow searches leave
      *     connections for writes, authentication and the health check
      */
-    public SearchEngine(Jdbc jdbc, Clock clock, int maxConcurrent) {
-        this(jdbc.withQueryTimeout(STATEMENT_TIMEOUT), clock, new java.util.concurrent.Semaphore(Math.max(1, maxConcurrent), true));
+    public SearchEngine(Jdbc jdbc, Clock clock, PolicyCriteria policies, int maxConcurrent) {
+        this(jdbc.withQueryTimeout(STATEMENT_TIMEOUT), clock, policies,
+                new java.util.concurrent.Semaphore(Math.max(1, maxConcurrent), true));
     }
 
-    private SearchEngine(Jdbc jdbc, Clock clock, java.util.concurrent.Semaphore slots) {
+    private SearchEngine(Jdbc jdbc, Clock clock, PolicyCriteria policies, java.util.concurrent.Semaphore slots) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.policies = policies;
         this.slots = slots;
     }
 
     /** The same engine reading through {@code tx}, so a transaction's searches see its own writes. */
     public SearchEngine on(Jdbc tx) {
-        return new SearchEngine(tx.withQueryTimeout(STATEMENT_TIMEOUT), clock, null);
+        return new SearchEngine(tx.withQueryTimeout(STATEMENT_TIMEOUT), clock, policies, null);
+    }
+
+    /** 403 unless the scope may search {@code type}; checked before the query is parsed, so a denied type says so first. */
+    public void checkAccess(Scope scope, String type) {
+        policies.require(scope, type, Interaction.SEARCH);
+    }
+
+    /**
+     * The scope's search access per type for the statements of one search: each type decided once, 403 for a type
+     * it may not search. Knows whether any of them put criteria into the SQL.
+     */
+    private final class Decided implements SearchSql.Policy {
+        private final Scope scope;
+        private final java.util.HashMap<String, TypeAccess> decided = new java.util.HashMap<>();
+
+        Decided(Scope scope) {
+            this.scope = scope;
+        }
+
+        @Override
+        public TypeAccess of(String type) {
+            return decided.computeIfAbsent(type, t -> policies.require(scope, t, Interaction.SEARCH));
+        }
+
+        /** Where the statements run: planned with their values when a policy's criteria are in them (see {@link Jdbc#withCustomPlans()}). */
+        Jdbc on(Jdbc db) {
+            return decided.values().stream().anyMatch(TypeAccess::restricted) ? db.withCustomPlans() : db;
+        }
     }
 
     /** A page of matches and what was included with them. */
@@ -66,16 +100,23 @@ public final class SearchEngine {
     }
 
     private Result run(SearchQuery query, Scope scope, String baseUrl) {
+        var policy = new Decided(scope);
+        var access = policy.of(query.type());
         Optional<Long> total = Optional.empty();
         if (query.total() == SearchQuery.Total.ACCURATE || query.summary() == SearchQuery.Summary.COUNT) {
-            var count = SearchSql.count(query, scope, baseUrl, clock.instant());
-            total = jdbc.queryOne(count.sql(), rs -> rs.getLong(1), count.args().toArray());
+            var count = SearchSql.count(query, scope, policy, baseUrl, clock.instant());
+            total = policy.on(jdbc).queryOne(count.sql(), rs -> rs.getLong(1), count.args().toArray());
         }
         if (query.summary() == SearchQuery.Summary.COUNT || query.count() == 0) {
             return new Result(List.of(), false, total, List.of());
         }
-        var page = SearchSql.page(query, scope, baseUrl, clock.instant(), query.count() + 1, query.offset());
-        var rows = jdbc.query(page.sql(), rs -> FhirJson.parseStored(rs.getString(1)), page.args().toArray());
+        var page = SearchSql.page(query, scope, policy, baseUrl, clock.instant(), query.count() + 1, query.offset());
+        boolean branchColumn = access.restricted() && !access.uniformFields(); // else every branch hides the same fields
+        var rows = policy.on(jdbc).query(page.sql(), rs -> {
+            var resource = FhirJson.parseStored(rs.getString(1));
+            access.hide(resource, branchColumn ? rs.getInt(2) : 0);
+            return resource;
+        }, page.args().toArray());
         boolean more = rows.size() > query.count();
         var matches = more ? rows.subList(0, query.count()) : rows;
         return new Result(List.copyOf(matches), more, total, included(query, matches, scope));
@@ -83,8 +124,43 @@ public final class SearchEngine {
 
     /** The ids of the resources matching {@code criteria}, at most {@code limit}; for conditional interactions. */
     public List<String> matchingIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, int limit) {
-        var ids = SearchSql.ids(type, criteria, scope, baseUrl, clock.instant(), limit);
-        return tx.query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
+        var policy = new Decided(scope);
+        var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
+        return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
+    }
+
+    /**
+     * Of {@code found}, what the scope may search, with hidden fields removed, in the same order. A type the
+     * scope may not search is left out rather than refused: the search itself was allowed.
+     */
+    private List<ObjectNode> visible(List<ObjectNode> found, Scope scope) {
+        var byType = new LinkedHashMap<String, List<ObjectNode>>();
+        for (var r : found) byType.computeIfAbsent(r.path("resourceType").asText(), k -> new ArrayList<>()).add(r);
+        var kept = new java.util.IdentityHashMap<ObjectNode, Boolean>();
+        for (var e : byType.entrySet()) {
+            var access = policies.find(scope, e.getKey(), Interaction.SEARCH);
+            if (access.isEmpty()) continue;
+            if (!access.get().restricted()) {
+                for (var r : e.getValue()) {
+                    access.get().hide(r, 0);
+                    kept.put(r, true);
+                }
+                continue;
+            }
+            var ids = e.getValue().stream().map(r -> r.path("id").asText()).toArray(String[]::new);
+            var allowed = SearchSql.allowed(access.get(), scope, ids, clock.instant());
+            var branches = new java.util.HashMap<String, Integer>();
+            for (var row : jdbc.withCustomPlans().query(allowed.sql(), rs -> Map.entry(rs.getString(1), rs.getInt(2)), allowed.args().toArray())) {
+                branches.put(row.getKey(), row.getValue());
+            }
+            for (var r : e.getValue()) {
+                Integer branch = branches.get(r.path("id").asText());
+                if (branch == null || branch < 0) continue;
+                access.get().hide(r, branch);
+                kept.put(r, true);
+            }
+        }
+        return found.stream().filter(kept::containsKey).toList();
     }
 
     private List<ObjectNode> included(SearchQuery query, List<ObjectNode> matches, Scope scope) {
@@ -104,7 +180,7 @@ public final class SearchEngine {
                 next.addAll(reverse(include, level, scope));
             }
             level = new ArrayList<>();
-            for (var resource : next) {
+            for (var resource : visible(next, scope)) {
                 String k = key(resource);
                 if (seen.containsKey(k) || found.containsKey(k)) continue;
                 found.put(k, resource);

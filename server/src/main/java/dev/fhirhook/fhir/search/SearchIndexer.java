@@ -15,10 +15,17 @@ public final class SearchIndexer {
     private static final List<String> TABLES = List.of("search_token", "search_string", "search_reference",
             "search_date", "search_number", "search_quantity", "search_uri");
 
+    private final SearchParameters parameters;
     private final IndexExtractor extractor;
 
     public SearchIndexer(SearchParameters parameters) {
+        this.parameters = parameters;
         this.extractor = new IndexExtractor(parameters);
+    }
+
+    /** The parameters this indexer extracts. */
+    public SearchParameters parameters() {
+        return parameters;
     }
 
     /** Replaces the index rows of {@code type/id} with those of {@code resource}. */

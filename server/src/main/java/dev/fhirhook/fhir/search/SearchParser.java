@@ -94,6 +94,17 @@ public final class SearchParser {
                 List.copyOf(includes), List.copyOf(revIncludes), List.copyOf(ignored));
     }
 
+    /**
+     * Whether every name is a search criterion rather than a result parameter ({@code _count}, {@code _sort},
+     * {@code _include}, ...): conditional interactions and AccessPolicy criteria select resources, they do not
+     * shape a result.
+     */
+    public static boolean onlyCriteria(java.util.Collection<String> names) {
+        return names.stream().allMatch(k -> !k.startsWith("_") || k.equals("_id") || k.equals("_lastUpdated")
+                || k.startsWith("_has:") || k.equals("_tag") || k.equals("_profile") || k.equals("_security")
+                || k.equals("_source"));
+    }
+
     /** An unknown name: an error, or skipped when the search is lenient. */
     private static final class UnknownParameter extends Exception {
         UnknownParameter(String message) { super(message, null, false, false); }

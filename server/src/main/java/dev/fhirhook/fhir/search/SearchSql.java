@@ -1,5 +1,6 @@
 package dev.fhirhook.fhir.search;
 
+import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.fhir.definitions.SearchParam;
 import dev.fhirhook.fhir.definitions.SearchParamType;
@@ -12,29 +13,52 @@ import java.util.List;
 /**
  * Turns a {@link SearchQuery} into one parameterised SQL statement over the resource table and the index
  * tables. Every user value is a bind parameter; only identifiers chosen here appear in the SQL text.
+ * Every type a statement reads (the searched one, chain targets, {@code _has} sources) is limited to what the
+ * caller's AccessPolicy allows, as SQL conditions, so totals and pages count only allowed resources.
  * Pure: builds text, runs nothing.
  */
 final class SearchSql {
     /** SQL text with its arguments in placeholder order. */
     record Statement(String sql, List<Object> args) {}
 
+    /** What the caller may search, per type; null for no policy (the statement is built for the server itself). */
+    @FunctionalInterface
+    interface Policy {
+        TypeAccess of(String type);
+    }
+
     private final StringBuilder sql = new StringBuilder();
     private final List<Object> args = new ArrayList<>();
     private final Scope scope;
+    private final Policy policy;
     private final String fhirBase;
     private final Instant now;
     private int aliases;
+    /** Rendering an AccessPolicy criteria: not limited again by the policy, and references are read without a base URL. */
+    private boolean inPolicy;
+    /** Rendering a condition evaluated for one given row at a time (a branch index), never joined from the index side. */
+    private boolean perRow;
 
-    private SearchSql(Scope scope, String baseUrl, Instant now) {
+    private SearchSql(Scope scope, Policy policy, String baseUrl, Instant now) {
         this.scope = scope;
+        this.policy = policy;
         this.fhirBase = baseUrl + "fhir/R4/";
         this.now = now;
     }
 
-    /** The page: {@code limit} rows of (content) after {@code offset}, in the query's order. */
-    static Statement page(SearchQuery query, Scope scope, String baseUrl, Instant now, int limit, int offset) {
-        var s = new SearchSql(scope, baseUrl, now);
-        s.sql.append("select r.content from resource r where ");
+    /**
+     * The page: {@code limit} rows of (content) after {@code offset}, in the query's order; with a second
+     * column, the index of the AccessPolicy branch each row satisfies, when the branches hide different fields.
+     */
+    static Statement page(SearchQuery query, Scope scope, Policy policy, String baseUrl, Instant now, int limit, int offset) {
+        var s = new SearchSql(scope, policy, baseUrl, now);
+        s.sql.append("select r.content");
+        var access = policy.of(query.type());
+        if (access.restricted() && !access.uniformFields()) { // SearchEngine reads it when, and only when, this holds
+            s.sql.append(", ");
+            s.branchIndex("r", access);
+        }
+        s.sql.append(" from resource r where ");
         s.filter("r", query.type(), query.criteria());
         query.cursor().ifPresent(c -> {
             // the default order is last_updated desc, id asc: continue strictly after the cursor's row
@@ -50,21 +74,112 @@ final class SearchSql {
         return new Statement(s.sql.toString(), s.args);
     }
 
-    static Statement count(SearchQuery query, Scope scope, String baseUrl, Instant now) {
-        var s = new SearchSql(scope, baseUrl, now);
+    static Statement count(SearchQuery query, Scope scope, Policy policy, String baseUrl, Instant now) {
+        var s = new SearchSql(scope, policy, baseUrl, now);
         s.sql.append("select count(*) from resource r where ");
         s.filter("r", query.type(), query.criteria());
         return new Statement(s.sql.toString(), s.args);
     }
 
     /** The ids of the resources of {@code type} matching {@code criteria}, for conditional interactions. */
-    static Statement ids(String type, List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, Instant now, int limit) {
-        var s = new SearchSql(scope, baseUrl, now);
+    static Statement ids(String type, List<SearchQuery.Criterion> criteria, Scope scope, Policy policy, String baseUrl,
+            Instant now, int limit) {
+        var s = new SearchSql(scope, policy, baseUrl, now);
         s.sql.append("select r.id from resource r where ");
         s.filter("r", type, criteria);
         s.sql.append(" order by r.id limit ?");
         s.args.add(limit);
         return new Statement(s.sql.toString(), s.args);
+    }
+
+    /**
+     * Of the live resources {@code type/ids} in scope, those {@code access} allows: (id, index of the branch
+     * each satisfies). For resources reached other than by the search itself ({@code _include}).
+     */
+    static Statement allowed(TypeAccess access, Scope scope, String[] ids, Instant now) {
+        var s = new SearchSql(scope, null, "", now);
+        s.sql.append("select r.id, ");
+        s.branchIndex("r", access);
+        s.sql.append(" from resource r where r.resource_type = ? and r.id = any(?) and not r.deleted");
+        s.args.add(access.type());
+        s.args.add(ids);
+        if (!scope.superAdmin()) {
+            s.sql.append(" and r.project_id = ?");
+            s.args.add(scope.projectId());
+        }
+        if (access.rowsLimited()) {
+            s.sql.append(" and ");
+            s.condition("r", access);
+        }
+        return new Statement(s.sql.toString(), s.args);
+    }
+
+    static TypeAccess.Sql branchIndex(TypeAccess access, String alias, Scope scope, Instant now) {
+        var s = new SearchSql(scope, null, "", now);
+        s.branchIndex(alias, access);
+        return new TypeAccess.Sql(s.sql.toString(), List.copyOf(s.args));
+    }
+
+    static TypeAccess.Sql condition(TypeAccess access, String alias, Scope scope, Instant now) {
+        var s = new SearchSql(scope, null, "", now);
+        s.condition(alias, access);
+        return new TypeAccess.Sql(s.sql.toString(), List.copyOf(s.args));
+    }
+
+    /** {@code case when <branch 0> then 0 ... else <the unrestricted branch, or -1> end}. */
+    private void branchIndex(String alias, TypeAccess access) {
+        var branches = access.branches();
+        if (!access.restricted()) {
+            sql.append("0");
+            return;
+        }
+        boolean outer = perRow;
+        perRow = true;
+        sql.append("(case");
+        int fallback = -1;
+        for (int i = 0; i < branches.size(); i++) {
+            if (branches.get(i).unrestricted()) {
+                fallback = i;
+                break;
+            }
+            sql.append(" when ");
+            branch(alias, branches.get(i));
+            sql.append(" then ").append(i);
+        }
+        sql.append(" else ").append(fallback).append(" end)");
+        perRow = outer;
+    }
+
+    /** The row satisfies some branch. */
+    private void condition(String alias, TypeAccess access) {
+        if (!access.rowsLimited()) {
+            sql.append("true");
+            return;
+        }
+        sql.append("(");
+        var branches = access.branches();
+        for (int i = 0; i < branches.size(); i++) {
+            if (i > 0) sql.append(" or ");
+            branch(alias, branches.get(i));
+        }
+        sql.append(")");
+    }
+
+    /**
+     * One branch: its criteria, all of them, and its compartment in {@code meta.compartment}. Written by an
+     * admin, so not limited by the caller's policy again; still within the caller's project like any search.
+     */
+    private void branch(String alias, TypeAccess.Branch branch) {
+        boolean outer = inPolicy;
+        inPolicy = true;
+        sql.append("(true");
+        criteria(alias, branch.criteria());
+        branch.compartment().ifPresent(reference -> {
+            sql.append(" and (").append(alias).append(".content::jsonb) -> 'meta' -> 'compartment' @> ?::jsonb");
+            args.add(FhirJson.text(FhirJson.mapper().createArrayNode().add(FhirJson.mapper().createObjectNode().put("reference", reference))));
+        });
+        sql.append(")");
+        inPolicy = outer;
     }
 
     private void filter(String alias, String type, List<SearchQuery.Criterion> criteria) {
@@ -74,6 +189,18 @@ final class SearchSql {
             sql.append(" and ").append(alias).append(".project_id = ?");
             args.add(scope.projectId());
         }
+        if (policy != null && !inPolicy) {
+            var access = policy.of(type);
+            if (access.rowsLimited()) {
+                sql.append(" and ");
+                condition(alias, access);
+            }
+        }
+        criteria(alias, criteria);
+    }
+
+    /** Each criterion as {@code and <condition>}. */
+    private void criteria(String alias, List<SearchQuery.Criterion> criteria) {
         // Plain date criteria on one parameter (date=ge2024-03-04&date=lt2024-03-05) are judged on the same
         // index row and start from one range overlap, which the GiST index answers (see V4).
         var dates = new java.util.LinkedHashMap<String, List<SearchQuery.Match>>();
@@ -381,7 +508,8 @@ final class SearchSql {
 
     private void reference(String x, String modifier, String value) {
         String typed = modifier != null && Character.isUpperCase(modifier.charAt(0)) ? modifier : null;
-        String v = value.startsWith(fhirBase) ? value.substring(fhirBase.length()) : value;
+        // a policy's criteria reads the same in a search and in a read, which has no request base URL
+        String v = !inPolicy && value.startsWith(fhirBase) ? value.substring(fhirBase.length()) : value;
         var target = References.parse(v);
         if (target.isPresent()) {
             sql.append("(").append(x).append(".target_type = ? and ").append(x).append(".target_id = ?)");
@@ -487,9 +615,16 @@ final class SearchSql {
         correlateWhere(x, alias);
     }
 
+    /**
+     * Index rows of the row aliased {@code alias}. Type and id identify a resource across projects; the project
+     * is repeated so that a search can start from the index side on the lookup indexes, which lead with it. For
+     * one given row it is left out: then the only index that fits is the one on (type, id), and even a generic
+     * plan reads that row's few index rows instead of every row of the project matching the criteria.
+     */
     private void correlateWhere(String x, String alias) {
-        sql.append(' ').append(x).append(".project_id = ").append(alias).append(".project_id and ")
-                .append(x).append(".resource_type = ").append(alias).append(".resource_type and ")
+        sql.append(' ');
+        if (!perRow) sql.append(x).append(".project_id = ").append(alias).append(".project_id and ");
+        sql.append(x).append(".resource_type = ").append(alias).append(".resource_type and ")
                 .append(x).append(".resource_id = ").append(alias).append(".id");
     }
 

@@ -1,0 +1,311 @@
+package dev.fhirhook.bot.runtime;
+
+import static dev.fhirhook.bot.runtime.Bots.code;
+import static dev.fhirhook.bot.runtime.Bots.failed;
+import static dev.fhirhook.bot.runtime.Bots.returned;
+import static dev.fhirhook.bot.runtime.Bots.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 5's list of bad bots: each is contained (a failure value, never an exception, a stuck thread or a
+ * host escape), and after each another bot runs normally and quickly.
+ */
+class HostileBotsTest {
+    /** For the tests about time; the others get a generous bound, since a cold context in a cold JVM is slow. */
+    private static final Duration TIMEOUT = Duration.ofMillis(700);
+    /** Past a deadline, cancelling takes a poll of the watchdog and a safepoint; the rest is a busy machine. */
+    private static final Duration SLACK = Duration.ofMillis(1500);
+    private static final RunLimits SHORT = new RunLimits(TIMEOUT, 64L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
+    private static final RunLimits LIMITS = new RunLimits(Duration.ofSeconds(10), 64L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
+    private static final BotCode HEALTHY = code("let runs = 0;\nexports.handler = async (medplum, event) => 'ok ' + (++runs);");
+
+    private static BotRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        runtime = new BotRuntime(new BotRuntime.Settings(4, 4));
+        text(runtime.run(HEALTHY, "{}", HostBridge.NONE, LIMITS)); // warm
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    @AfterEach
+    void another_bot_still_runs_normally_and_quickly() {
+        var result = runtime.run(HEALTHY, "{}", HostBridge.NONE, LIMITS);
+        assertThat(text(result)).startsWith("ok ");
+        assertThat(result.duration()).as("a warm run, on a machine that may be busy").isLessThan(Duration.ofMillis(1000));
+    }
+
+    private static RunResult run(String source) {
+        return runtime.run(code(source), "{}", HostBridge.NONE, LIMITS);
+    }
+
+    private static RunResult runShort(String source) {
+        return runtime.run(code(source), "{}", HostBridge.NONE, SHORT);
+    }
+
+    @Test
+    void throwing_a_string_fails_with_that_text() {
+        var failed = failed(run("exports.handler = async () => { throw 'plain string'; };"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+        assertThat(failed.message()).isEqualTo("plain string");
+        assertThat(failed.log()).isEqualTo("Unhandled error: plain string\nError plain string");
+    }
+
+    @Test
+    void throwing_an_error_fails_with_its_message_and_logs_the_stack() {
+        var failed = failed(run("exports.handler = async () => {\n  throw new TypeError('bad input');\n};"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+        assertThat(failed.message()).isEqualTo("bad input");
+        assertThat(failed.log()).startsWith("Unhandled error: bad input\nTypeError: bad input\n    at ")
+                .contains("index.js:2").endsWith("\nError bad input").doesNotContain("prelude");
+    }
+
+    @Test
+    void throwing_an_operation_outcome_fails_with_its_text() {
+        var failed = failed(run("exports.handler = async () => { throw {resourceType: 'OperationOutcome', "
+                + "issue: [{severity: 'error', code: 'invalid', details: {text: 'Missing identifier'}}]}; };"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+        assertThat(failed.message()).isEqualTo("Missing identifier");
+        assertThat(failed.log()).startsWith("Unhandled error: {\n  \"resourceType\": \"OperationOutcome\"");
+        var diagnostics = failed(run("exports.handler = async () => { throw {resourceType: 'OperationOutcome', "
+                + "issue: [{severity: 'error', code: 'invalid', diagnostics: 'from diagnostics'}]}; };"));
+        assertThat(diagnostics.message()).isEqualTo("from diagnostics");
+    }
+
+    @Test
+    void a_synchronous_throw_and_a_rejected_promise_are_the_same_failure() {
+        assertThat(failed(run("exports.handler = () => { throw new Error('sync'); };")).message()).isEqualTo("sync");
+        assertThat(failed(run("exports.handler = () => Promise.reject(new Error('rejected'));")).message()).isEqualTo("rejected");
+        assertThat(failed(run("exports.handler = async () => { throw null; };")).message()).isEqualTo("null");
+    }
+
+    @Test
+    void a_huge_thrown_message_is_cut() {
+        var failed = failed(run("exports.handler = async () => { throw 'x'.repeat(5000000); };"));
+        assertThat(failed.message().length()).isLessThanOrEqualTo(BotContext.MAX_MESSAGE_CHARS + 1);
+        assertThat(failed.log().length()).isLessThanOrEqualTo(LIMITS.maxLogChars());
+    }
+
+    @Test
+    void returning_undefined_is_a_value() {
+        assertThat(returned(run("exports.handler = async () => undefined;"))).isEqualTo(new ReturnValue.Undefined());
+    }
+
+    @Test
+    void returning_a_cyclic_object_fails_as_result() {
+        var failed = failed(run("exports.handler = async () => { const a = {name: 'a'}; a.self = a; return a; };"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.RESULT);
+        assertThat(failed.message()).contains("cannot be serialised");
+    }
+
+    @Test
+    void returning_a_100_mb_string_fails_as_result() {
+        var limits = new RunLimits(Duration.ofSeconds(20), 256L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
+        var failed = failed(runtime.run(code("exports.handler = async () => 'x'.repeat(100 * 1024 * 1024);"), "{}",
+                HostBridge.NONE, limits));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.RESULT);
+        assertThat(failed.message()).contains("too large").contains("104857600");
+        var json = failed(runtime.run(code("exports.handler = async () => ({big: 'y'.repeat(11 * 1024 * 1024)});"), "{}",
+                HostBridge.NONE, limits));
+        assertThat(json.reason()).isEqualTo(RunResult.Failure.RESULT);
+    }
+
+    @Test
+    void a_promise_that_never_settles_fails_at_once_when_nothing_is_pending() {
+        var failed = failed(runShort("exports.handler = () => new Promise(() => {});"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
+        assertThat(failed.message()).isEqualTo(BotContext.NEVER_SETTLES);
+        assertThat(failed.duration()).isLessThan(TIMEOUT);
+    }
+
+    @Test
+    void a_promise_waiting_on_a_long_timer_times_out_at_the_deadline() {
+        var failed = failed(runShort("exports.handler = () => new Promise((resolve) => setTimeout(resolve, 60000));"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
+        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plus(SLACK));
+    }
+
+    @Test
+    void an_interval_cannot_keep_a_run_alive_past_the_deadline() {
+        var failed = failed(runShort("let n = 0;\nexports.handler = () => new Promise(() => setInterval(() => n++, 0));"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
+        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plus(SLACK));
+    }
+
+    @Test
+    void an_endless_loop_is_cancelled_at_the_deadline() {
+        var failed = failed(runShort("exports.handler = async () => { while (true) {} };"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
+        assertThat(failed.message()).isEqualTo("The bot did not finish within 700 ms");
+        assertThat(failed.duration()).isBetween(TIMEOUT, TIMEOUT.plus(SLACK));
+    }
+
+    @Test
+    void an_endless_loop_at_load_time_is_cancelled_too() {
+        var failed = failed(runShort("for (;;) {}\nexports.handler = async () => 1;"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.TIMEOUT);
+    }
+
+    @Test
+    void an_allocation_loop_is_cancelled_past_the_budget() {
+        var limits = new RunLimits(Duration.ofSeconds(20), 64L * 1024 * 1024, 64 * 1024, 1024);
+        // Large chunks per statement, so the budget comes long before the deadline even in a slow interpreter.
+        var failed = failed(runtime.run(code("exports.handler = async () => { const keep = [];\n"
+                + "  for (;;) keep.push(new Array(200000).fill('x' + keep.length)); };"), "{}", HostBridge.NONE, limits));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.MEMORY);
+        assertThat(failed.message()).isEqualTo("The bot allocated more than 64 MiB");
+    }
+
+    /**
+     * One allocation larger than the free heap cannot be pre-empted by a polling watchdog; the JVM refuses it and
+     * the run fails as MEMORY. (Under the launcher's -XX:+ExitOnOutOfMemoryError the JVM would exit instead: see
+     * the sandbox report. Surefire does not set that flag.)
+     */
+    @Test
+    void one_allocation_larger_than_the_heap_fails_as_memory() {
+        var failed = failed(run("exports.handler = async () => new ArrayBuffer(Math.floor(1.9 * 1024 ** 3)).byteLength;"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.MEMORY);
+    }
+
+    @Test
+    void garbage_counts_against_the_budget_too() {
+        var limits = new RunLimits(Duration.ofSeconds(20), 32L * 1024 * 1024, 64 * 1024, 1024);
+        var failed = failed(runtime.run(code("exports.handler = async () => { let s;\n"
+                + "  for (;;) s = JSON.stringify({a: new Array(100000).fill(1)}); };"), "{}", HostBridge.NONE, limits));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.MEMORY);
+    }
+
+    @Test
+    void infinite_recursion_fails_as_stack() {
+        var failed = failed(run("function down(n) { return down(n + 1) + 1; }\nexports.handler = async () => down(0);"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.STACK);
+        assertThat(failed.message()).contains("Maximum call stack size exceeded");
+        var atLoad = failed(run("(function down() { down(); })();\nexports.handler = async () => 1;"));
+        assertThat(atLoad.reason()).isEqualTo(RunResult.Failure.STACK);
+    }
+
+    @Test
+    void reasonable_recursion_depth_works() {
+        assertThat(returned(run("function down(n) { return n === 0 ? 0 : down(n - 1) + 1; }\n"
+                + "exports.handler = async () => down(1000);"))).isEqualTo(new ReturnValue.Number("1000"));
+    }
+
+    @Test
+    void java_polyglot_load_and_friends_do_not_exist() {
+        var names = "['Java', 'Polyglot', 'Graal', 'load', 'loadWithNewGlobal', 'print', 'printErr', 'quit', 'exit', "
+                + "'Packages', 'java', 'javax', 'com', 'org', 'edu', 'javafx', 'Debug', 'Realm', 'readline', 'read', "
+                + "'readbuffer', 'console_', '__fhirhook', 'host']";
+        assertThat(text(run("exports.handler = async () => " + names
+                + ".filter((n) => typeof globalThis[n] !== 'undefined').join(',') || 'none';"))).isEqualTo("none");
+    }
+
+    @Test
+    void java_type_fails() {
+        var failed = failed(run("exports.handler = async () => Java.type('java.lang.Runtime').getRuntime().exec('id');"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+        assertThat(failed.message()).isEqualTo("Java is not defined");
+    }
+
+    @Test
+    void polyglot_eval_fails() {
+        assertThat(failed(run("exports.handler = async () => Polyglot.eval('js', '1');")).message())
+                .isEqualTo("Polyglot is not defined");
+    }
+
+    @Test
+    void load_fails() {
+        assertThat(failed(run("exports.handler = async () => load('/etc/passwd');")).message()).isEqualTo("load is not defined");
+        assertThat(failed(run("exports.handler = async () => load('x');")).message()).isEqualTo("load is not defined");
+    }
+
+    @Test
+    void require_of_fs_and_child_process_fails_clearly() {
+        assertThat(failed(run("const fs = require('fs');\nexports.handler = async () => fs.readFileSync('/etc/passwd', 'utf8');"))
+                .message()).isEqualTo("Cannot find module 'fs' (only crypto and buffer are available to bots)");
+        assertThat(failed(run("exports.handler = async () => require('child_process').execSync('id');")).message())
+                .isEqualTo("Cannot find module 'child_process' (only crypto and buffer are available to bots)");
+        assertThat(failed(run("exports.handler = async () => require('node:fs');")).message())
+                .startsWith("Cannot find module 'node:fs'");
+    }
+
+    @Test
+    void dynamic_import_reaches_nothing_on_disk() {
+        for (var specifier : new String[] {"/etc/passwd", "fs", "./secrets.js", "file:///etc/passwd", "https://example.com/x.js"}) {
+            var failed = failed(run("exports.handler = async () => (await import('" + specifier + "')).default;"));
+            assertThat(failed.reason()).as(specifier).isEqualTo(RunResult.Failure.ERROR);
+            assertThat(failed.message()).as(specifier).doesNotContain("root:");
+        }
+    }
+
+    @Test
+    void process_env_is_empty() {
+        assertThat(text(run("exports.handler = async () => JSON.stringify(process) + ' ' + Object.keys(process.env).length"
+                + " + ' ' + typeof process.exit + ' ' + typeof process.binding;"))).isEqualTo("{\"env\":{}} 0 undefined undefined");
+    }
+
+    @Test
+    void the_function_constructor_finds_only_the_sandbox_global() {
+        var result = text(run("exports.handler = async function () {\n"
+                + "  const g = this.constructor.constructor('return this')();\n"
+                + "  const viaFunction = Function('return this')();\n"
+                + "  return [g === globalThis, viaFunction === globalThis, typeof g.Java, typeof g.Polyglot,"
+                + " typeof g.process.env.PATH, typeof g.load].join(' ');\n};"));
+        assertThat(result).isEqualTo("true true undefined undefined undefined undefined");
+    }
+
+    @Test
+    void function_return_java_finds_nothing() {
+        assertThat(failed(run("exports.handler = async () => Function('return Java')();")).message()).isEqualTo("Java is not defined");
+        assertThat(failed(run("exports.handler = async () => eval('Java.type(\"java.io.File\")');")).message())
+                .isEqualTo("Java is not defined");
+    }
+
+    @Test
+    void host_objects_handed_to_the_bot_expose_no_java_members() {
+        // Bytes come back from Java as a ByteBuffer copied into a Buffer: the copy is a plain Uint8Array.
+        assertThat(text(run("const c = require('crypto');\nexports.handler = async () => {\n"
+                + "  const b = c.randomBytes(4);\n"
+                + "  return [b instanceof Uint8Array, typeof b.getClass, typeof b.array, Object.getPrototypeOf(b) === Buffer.prototype].join(' ');\n};")))
+                .isEqualTo("true undefined undefined true");
+    }
+
+    @Test
+    void a_faked_view_length_cannot_make_the_host_allocate() {
+        var failed = failed(run("const crypto = require('crypto');\nexports.handler = async () => {\n"
+                + "  const view = new Uint8Array(8);\n"
+                + "  Object.defineProperty(view, 'byteLength', {value: 1500000000});\n"
+                + "  return crypto.createHash('sha256').update(view).digest('hex');\n};"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+    }
+
+    @Test
+    void atomics_wait_cannot_block_the_thread() {
+        var failed = failed(runShort("exports.handler = async () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);"));
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+        assertThat(failed.duration()).isLessThan(TIMEOUT);
+    }
+
+    @Test
+    void console_output_never_reaches_the_jvm_stdout() {
+        var out = System.out;
+        var captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            var result = run("exports.handler = async () => { console.log('to the log'); console.error('err'); return 1; };");
+            assertThat(result.log()).isEqualTo("to the log\nerr");
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(captured.toString()).doesNotContain("to the log");
+    }
+}
