@@ -207,6 +207,19 @@ class WebhookLimitsTest {
             out.flush();
         }
 
+        /**
+         * Whether the server has already answered (a refusal: it never got a slot). Waits a moment, since a request
+         * that got its slot never answers before {@link #finish}.
+         */
+        boolean answered() throws IOException {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return socket.getInputStream().available() > 0;
+        }
+
         String finish() throws IOException {
             out.write("\"evt_9\"}  ".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -223,6 +236,16 @@ class WebhookLimitsTest {
         }
     }
 
+    /** A slow request that holds a slot: one that was itself refused (it raced with another request) is replaced. */
+    private static SlowRequest holding(Hooks.Hook hook) throws IOException {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            var slow = new SlowRequest(proxied, hook.path());
+            if (!slow.answered()) return slow;
+            slow.close();
+        }
+        throw new AssertionError("no slow request got a slot");
+    }
+
     /** Sends requests until one is refused by the cap (the slow one may take a moment to get its slot). */
     private static Api.Reply untilBusy(Hooks.Hook hook) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -236,7 +259,7 @@ class WebhookLimitsTest {
     @Test
     void the_concurrency_cap_refuses_the_request_over_it_with_429_and_retry_after() throws Exception {
         var hook = hook(",\"maxConcurrency\":1");
-        try (var slow = new SlowRequest(proxied, hook.path())) {
+        try (var slow = holding(hook)) {
             var refused = untilBusy(hook);
             assertThrottled(refused, "1");
             assertThat(refused.errorCode()).isEqualTo("webhook.concurrency-limited");
@@ -248,7 +271,7 @@ class WebhookLimitsTest {
     @Test
     void the_cap_counts_requests_in_flight() throws Exception {
         var hook = hook(",\"maxConcurrency\":2");
-        try (var first = new SlowRequest(proxied, hook.path()); var second = new SlowRequest(proxied, hook.path())) {
+        try (var first = holding(hook); var second = holding(hook)) {
             assertThrottled(untilBusy(hook), "1"); // both slots taken
             assertThat(second.finish()).isEqualTo("HTTP/1.1 401");
             assertPassed(from(hook, null)); // one slot free again
