@@ -59,12 +59,23 @@ final class WebhookScenario {
                     + "\"},\"profile\":{\"reference\":\"Bot/" + bot + "\"},\"accessPolicy\":{\"reference\":\"AccessPolicy/"
                     + policy + "\"}}");
             if (!deploy) return target.path("webhook/" + membership);
-            String code = "{\"code\":" + jsonString(BOT_CODE) + ",\"filename\":\"index.js\"}";
-            var deployed = admin.send("POST", target.path("fhir/R4/Bot/" + bot + "/$deploy"), "application/json",
-                    code.getBytes(StandardCharsets.UTF_8));
-            if (deployed.status() != 200) {
-                throw new IllegalStateException("webhook set-up: $deploy answered " + deployed.status() + ": "
-                        + admin.bodyText());
+            // deployed by a client of the bot's own project: the code's Binary must live in that project
+            String clientSecret = "bench-deployer-" + Long.toHexString(System.nanoTime());
+            String client = create(admin, target, "ClientApplication", "{\"resourceType\":\"ClientApplication\"," + meta
+                    + "\"name\":\"webhook bench deployer\",\"status\":\"active\",\"secret\":\"" + clientSecret + "\"}");
+            create(admin, target, "ProjectMembership", "{\"resourceType\":\"ProjectMembership\"," + meta
+                    + "\"project\":{\"reference\":\"Project/" + project + "\"},\"user\":{\"reference\":"
+                    + "\"ClientApplication/" + client + "\"},\"profile\":{\"reference\":\"ClientApplication/" + client
+                    + "\"},\"admin\":true}");
+            try (var deployer = Target.of("http://127.0.0.1:" + target.port() + target.basePath(), client, clientSecret)
+                    .open(true)) {
+                String code = "{\"code\":" + jsonString(BOT_CODE) + ",\"filename\":\"index.js\"}";
+                var deployed = deployer.send("POST", target.path("fhir/R4/Bot/" + bot + "/$deploy"), "application/json",
+                        code.getBytes(StandardCharsets.UTF_8));
+                if (deployed.status() != 200) {
+                    throw new IllegalStateException("webhook set-up: $deploy answered " + deployed.status() + ": "
+                            + deployer.bodyText());
+                }
             }
             return target.path("webhook/" + membership);
         }
