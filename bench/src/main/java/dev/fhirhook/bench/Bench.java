@@ -84,8 +84,9 @@ public final class Bench {
         if (pg.isPresent()) pg.get().setUp();
         String trivialBot = options.scenarios().contains("exec-trivial") ? Bots.deploy(target, "bench-trivial", Bots.TRIVIAL, "Invoice") : null;
         String upsertBot = options.scenarios().contains("exec-upsert") ? Bots.deploy(target, "bench-upsert", Bots.UPSERT_INVOICE, "Invoice") : null;
-        String webhookPath = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
-                ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")) : null;
+        var webhooks = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
+                ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")
+                        || options.scenarios().contains("webhook-quiet")) : null;
         var cpu = new CpuMeter(options.serverPid(), options.pgData());
         var results = new ArrayList<LoadRun.Result>();
         try {
@@ -101,8 +102,9 @@ public final class Bench {
                         case "search" -> HttpScenario.search(client, searched);
                         case "exec-trivial" -> HttpScenario.executeTrivial(target, trivialBot);
                         case "exec-upsert" -> HttpScenario.executeUpsert(target, upsertBot);
-                        case "webhook" -> WebhookScenario.signed(target, webhookPath);
-                        case "webhook-forged" -> WebhookScenario.forged(target, webhookPath);
+                        case "webhook" -> WebhookScenario.signed(target, webhooks.bot());
+                        case "webhook-quiet" -> WebhookScenario.signedQuiet(target, webhooks.quietBot());
+                        case "webhook-forged" -> WebhookScenario.forged(target, webhooks.bot());
                         default -> throw new IllegalStateException(name);
                     };
                     if (scenario == null) continue;
@@ -118,7 +120,7 @@ public final class Bench {
         }
         printErrors(results);
         printInterference(results);
-        if (webhookPath != null) printWebhookMetrics();
+        if (webhooks != null) printWebhookMetrics();
     }
 
     /** The server's own webhook counters: how many refusals were audited, and how many audit events it dropped. */

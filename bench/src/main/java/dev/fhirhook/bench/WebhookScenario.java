@@ -38,12 +38,19 @@ final class WebhookScenario {
 
     private WebhookScenario() {}
 
+    /** The webhook paths of the set-up: the bot, and an identical one that writes no AuditEvent for a successful run. */
+    record Paths(String bot, String quietBot) {}
+
     /**
-     * Creates the project, bot and membership; returns the webhook path ({@code /webhook/<membership id>}).
+     * Creates the project, the bots and their memberships.
      *
-     * @param deploy whether the bot's code must be deployed (forged requests never reach it)
+     * @param deploy whether the bots' code must be deployed (forged requests never reach it)
      */
-    static String setUp(Target target, boolean deploy) throws IOException {
+    static Paths setUp(Target target, boolean deploy) throws IOException {
+        return new Paths(setUp(target, deploy, ""), deploy ? setUp(target, true, ",\"auditEventTrigger\":\"on-error\"") : null);
+    }
+
+    private static String setUp(Target target, boolean deploy, String botFields) throws IOException {
         try (var admin = target.open(true)) {
             String project = create(admin, target, "Project", "{\"resourceType\":\"Project\",\"name\":\"webhook bench\","
                     + "\"features\":[\"bots\"],\"secret\":[{\"name\":\"STRIPE_WEBHOOK_SECRET\",\"valueString\":\"" + SECRET
@@ -53,7 +60,7 @@ final class WebhookScenario {
                     + "\"name\":\"stripe bot\",\"resource\":[{\"resourceType\":\"Invoice\"}]}");
             String bot = create(admin, target, "Bot", "{\"resourceType\":\"Bot\"," + meta + "\"name\":\"stripe invoices\","
                     + "\"runtimeVersion\":\"vmcontext\",\"publicWebhook\":true,\"webhook\":{\"verify\":[{\"scheme\":"
-                    + "\"stripe\",\"secret\":\"STRIPE_WEBHOOK_SECRET\"}]}}");
+                    + "\"stripe\",\"secret\":\"STRIPE_WEBHOOK_SECRET\"}]}" + botFields + "}");
             String membership = create(admin, target, "ProjectMembership", "{\"resourceType\":\"ProjectMembership\","
                     + meta + "\"project\":{\"reference\":\"Project/" + project + "\"},\"user\":{\"reference\":\"Bot/" + bot
                     + "\"},\"profile\":{\"reference\":\"Bot/" + bot + "\"},\"accessPolicy\":{\"reference\":\"AccessPolicy/"
@@ -96,6 +103,11 @@ final class WebhookScenario {
     /** Signed events to the bot: 200 each, an Invoice upserted each. */
     static HttpScenario signed(Target target, String path) {
         return scenario("webhook", target, path, SECRET, 200);
+    }
+
+    /** Signed events to the bot with {@code auditEventTrigger: on-error}: what the per-run AuditEvent costs. */
+    static HttpScenario signedQuiet(Target target, String path) {
+        return scenario("webhook-quiet", target, path, SECRET, 200);
     }
 
     /** The same events signed with another secret: 401 each, no bot run. */
