@@ -42,6 +42,7 @@ import dev.fhirhook.http.HttpServer;
 import dev.fhirhook.http.RequestLimiter;
 import dev.fhirhook.http.Routes;
 import dev.fhirhook.policy.MembershipPolicies;
+import dev.fhirhook.webhook.WebhookEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -59,19 +60,25 @@ public final class Fhirhook implements AutoCloseable {
     private final Bootstrap.AdminClient adminClient;
     private final BotRuntime botRuntime;
     private final AsyncJobs jobs;
+    private final WebhookEndpoint webhooks;
 
-    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, BotRuntime botRuntime, AsyncJobs jobs) {
+    /** What runs besides HTTP and the database, closed in reverse order of start. */
+    private record Running(BotRuntime botRuntime, AsyncJobs jobs, WebhookEndpoint webhooks) {}
+
+    private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, Running running) {
         this.database = database;
         this.http = http;
         this.adminClient = adminClient;
-        this.botRuntime = botRuntime;
-        this.jobs = jobs;
+        this.botRuntime = running.botRuntime();
+        this.jobs = running.jobs();
+        this.webhooks = running.webhooks();
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */
     public static Fhirhook start(Config config, Clock clock) {
         Database database = Database.open(config);
         BotRuntime botRuntime = null;
+        WebhookEndpoint webhooks = null;
         try {
             var types = ResourceTypes.load();
             var searchParameters = SearchParameters.load(types);
@@ -89,7 +96,8 @@ public final class Fhirhook implements AutoCloseable {
                     new BearerAuthenticator(store, credentials, tokens), audit);
             var engine = new SearchEngine(database.jdbc(), clock, policyCriteria, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
-            var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine));
+            var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine),
+                    WebhookEndpoint.botCheck(config.webhookMaxBodyBytes()));
             var admins = new ProjectAdmins(store);
             var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
                     new BotCreation(store, admins), new SecretRotation(store, admins));
@@ -101,12 +109,16 @@ public final class Fhirhook implements AutoCloseable {
             botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), perBot,
                     Math.min(perBot, 16), BotRuntime.Settings.DEFAULT_MAX_WARM_CONTEXTS,
                     BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN));
-            var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, new Secrets(store),
-                    policies, new AuditLog(store)), clock);
+            var secrets = new Secrets(store);
+            var auditLog = new AuditLog(store);
+            var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, secrets,
+                    policies, auditLog), clock);
             var jobs = new AsyncJobs(store, executor, clock);
+            webhooks = new WebhookEndpoint(new WebhookEndpoint.Parts(store, policies, secrets, auditLog, executor), clock,
+                    config.webhookMaxBodyBytes());
             var routes = Routes.all(new Routes.Health(VERSION, database::healthy),
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search, bundles,
-                    new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs));
+                    new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs), webhooks);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
                     config.maxJsonBytes(), config.trustedProxies());
             var limiter = switch (config.rateLimitStore()) {
@@ -115,8 +127,9 @@ public final class Fhirhook implements AutoCloseable {
             };
             var http = new HttpServer(settings, routes, authenticator, limiter, audit);
             http.start();
-            return new Fhirhook(database, http, adminClient, botRuntime, jobs);
+            return new Fhirhook(database, http, adminClient, new Running(botRuntime, jobs, webhooks));
         } catch (Exception e) {
+            if (webhooks != null) webhooks.close();
             if (botRuntime != null) botRuntime.close();
             database.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
@@ -138,6 +151,7 @@ public final class Fhirhook implements AutoCloseable {
         } catch (Exception e) {
             // keep stopping: the database must still be closed
         } finally {
+            webhooks.close(); // writes the queued webhook AuditEvents while the database is still there
             jobs.close();
             botRuntime.close();
             database.close();

@@ -71,6 +71,12 @@ public final class Bench {
             seedPatients(client, options.seedCount(), -2);
             for (int i = 0; i < options.seedCount(); i++) searched.add(Patients.identifier(-2, i));
         }
+        // the webhook bots are set up (and, when they run, primed with events) before ANALYZE, like the seeds: see
+        // WebhookScenario.prime
+        var webhooks = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
+                ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")
+                        || options.scenarios().contains("webhook-quiet")) : null;
+        if (webhooks != null && webhooks.quietBot() != null) WebhookScenario.prime(target, webhooks, WebhookScenario.PRIMING);
         if (jdbcUrl.isPresent()) {
             analyze(jdbcUrl.get());
             out.println("- planner statistics: ANALYZE after seeding, then autovacuum");
@@ -99,6 +105,9 @@ public final class Bench {
                         case "search" -> HttpScenario.search(client, searched);
                         case "exec-trivial" -> HttpScenario.executeTrivial(target, trivialBot);
                         case "exec-upsert" -> HttpScenario.executeUpsert(target, upsertBot);
+                        case "webhook" -> WebhookScenario.signed(target, webhooks.bot());
+                        case "webhook-quiet" -> WebhookScenario.signedQuiet(target, webhooks.quietBot());
+                        case "webhook-forged" -> WebhookScenario.forged(target, webhooks.bot());
                         default -> throw new IllegalStateException(name);
                     };
                     if (scenario == null) continue;
@@ -114,6 +123,17 @@ public final class Bench {
         }
         printErrors(results);
         printInterference(results);
+        if (webhooks != null) printWebhookMetrics();
+    }
+
+    /** The server's own webhook counters: how many refusals were audited, and how many audit events it dropped. */
+    private void printWebhookMetrics() throws IOException {
+        try (var admin = target.open(true)) {
+            var response = admin.get(target.path("admin/webhook-metrics"));
+            out.println();
+            out.println("Server webhook counters after the run (GET /admin/webhook-metrics): "
+                    + (response.status() == 200 ? admin.bodyText() : "HTTP " + response.status()));
+        }
     }
 
     // --- setup ------------------------------------------------------------------------------------

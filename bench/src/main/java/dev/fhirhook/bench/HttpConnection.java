@@ -44,11 +44,16 @@ final class HttpConnection implements AutoCloseable {
     }
 
     Response get(String path) throws IOException {
-        return exchange("GET", path, null, null);
+        return exchange("GET", path, null, null, null);
     }
 
     Response send(String method, String path, String contentType, byte[] content) throws IOException {
-        return exchange(method, path, contentType, content);
+        return exchange(method, path, contentType, content, null);
+    }
+
+    /** @param header one more header line ({@code Name: value}, ASCII), or null */
+    Response send(String method, String path, String contentType, byte[] content, String header) throws IOException {
+        return exchange(method, path, contentType, content, header);
     }
 
     /** The body of the last response, decoded as UTF-8 (for error reports and seeding, not the hot path). */
@@ -56,10 +61,11 @@ final class HttpConnection implements AutoCloseable {
         return new String(body, 0, bodyLength, StandardCharsets.UTF_8);
     }
 
-    private Response exchange(String method, String path, String contentType, byte[] content) throws IOException {
+    private Response exchange(String method, String path, String contentType, byte[] content, String header)
+            throws IOException {
         if (socket == null) connect();
         try {
-            writeRequest(method, path, contentType, content);
+            writeRequest(method, path, contentType, content, header);
             return readResponse(method);
         } catch (IOException | RuntimeException e) {
             close();
@@ -78,8 +84,10 @@ final class HttpConnection implements AutoCloseable {
         readPos = readLimit = 0;
     }
 
-    private void writeRequest(String method, String path, String contentType, byte[] content) throws IOException {
+    private void writeRequest(String method, String path, String contentType, byte[] content, String header)
+            throws IOException {
         var head = new StringBuilder(256).append(method).append(' ').append(path).append(" HTTP/1.1\r\n").append(fixedHeaders);
+        if (header != null) head.append(header).append("\r\n");
         if (content != null) {
             head.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(content.length).append("\r\n");
         }

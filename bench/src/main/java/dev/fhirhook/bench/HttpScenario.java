@@ -6,8 +6,16 @@ import java.util.List;
 record HttpScenario(String name, Target target, boolean authenticated, int expectedStatus, Requests requests)
         implements Scenario {
 
-    /** One request to send. {@code body} and {@code contentType} are null for GET. */
-    record Request(String method, String path, String contentType, byte[] body) {}
+    /**
+     * One request to send. {@code body} and {@code contentType} are null for GET.
+     *
+     * @param header one more header line ({@code Name: value}), or null
+     */
+    record Request(String method, String path, String contentType, byte[] body, String header) {
+        Request(String method, String path, String contentType, byte[] body) {
+            this(method, path, contentType, body, null);
+        }
+    }
 
     /** Makes worker {@code worker}'s {@code i}-th request. Called from that worker's thread only. */
     interface Requests {
@@ -83,7 +91,7 @@ record HttpScenario(String name, Target target, boolean authenticated, int expec
             @Override
             public Outcome call(long i) throws Exception {
                 var rq = requests.next(index, concurrency, i);
-                var response = connection.send(rq.method(), rq.path(), rq.contentType(), rq.body());
+                var response = connection.send(rq.method(), rq.path(), rq.contentType(), rq.body(), rq.header());
                 if (response.status() == expectedStatus) return Outcome.EXPECTED;
                 return new Outcome.Unexpected("HTTP " + response.status(), rq.method() + " " + rq.path() + " -> "
                         + response.status() + " " + connection.bodyText());

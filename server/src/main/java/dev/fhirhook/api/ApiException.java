@@ -11,14 +11,21 @@ public final class ApiException extends RuntimeException {
     private final String outcomeId;
     private final String issueCode;
     private final String expression;
+    private final long retryAfterSeconds;
 
     private ApiException(int status, String code, String outcomeId, String issueCode, String text, String expression) {
+        this(status, code, outcomeId, issueCode, text, expression, 0);
+    }
+
+    private ApiException(int status, String code, String outcomeId, String issueCode, String text, String expression,
+            long retryAfterSeconds) {
         super(text, null, false, false);
         this.status = status;
         this.code = code;
         this.outcomeId = outcomeId;
         this.issueCode = issueCode;
         this.expression = expression;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public int status() { return status; }
@@ -32,9 +39,17 @@ public final class ApiException extends RuntimeException {
     /** The element or parameter at fault, or null. */
     public String expression() { return expression; }
 
+    /** Seconds the client should wait before trying again ({@code Retry-After}), or 0 for no header. */
+    public long retryAfterSeconds() { return retryAfterSeconds; }
+
     /** A copy naming the element or parameter at fault. */
     public ApiException at(String expression) {
-        return new ApiException(status, code, outcomeId, issueCode, getMessage(), expression);
+        return new ApiException(status, code, outcomeId, issueCode, getMessage(), expression, retryAfterSeconds);
+    }
+
+    /** A copy that tells the client when to retry (sent as {@code Retry-After}, at least 1 second). */
+    public ApiException retryAfter(long seconds) {
+        return new ApiException(status, code, outcomeId, issueCode, getMessage(), expression, Math.max(1, seconds));
     }
 
     public static ApiException badRequest(String code, String text) {
@@ -73,7 +88,10 @@ public final class ApiException extends RuntimeException {
                 "Unsupported media type", null);
     }
     public static ApiException tooManyRequests() {
-        return new ApiException(429, "http.too-many-requests", "too-many-requests", "throttled", "Too Many Requests", null);
+        return tooManyRequests("http.too-many-requests");
+    }
+    public static ApiException tooManyRequests(String code) {
+        return new ApiException(429, code, "too-many-requests", "throttled", "Too Many Requests", null);
     }
     public static ApiException unavailable(String code, String text) {
         return new ApiException(503, code, "unavailable", "transient", text, null);

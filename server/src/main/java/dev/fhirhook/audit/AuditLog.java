@@ -23,6 +23,37 @@ public final class AuditLog {
         this.store = store;
     }
 
+    /** An AuditEvent to store in a project. */
+    public record Stored(String projectId, ObjectNode event) {}
+
+    /**
+     * Stores several AuditEvents in one transaction (one commit instead of one each). If that fails, each is tried
+     * on its own, so one bad event does not lose the others.
+     *
+     * @return how many could not be stored (each logged)
+     */
+    public int storeAll(java.util.List<Stored> events) {
+        if (events.isEmpty()) return 0;
+        try {
+            store.inTransaction((tx, jdbc) -> {
+                for (var e : events) tx.create(Scope.system(e.projectId()), e.event());
+                return null;
+            });
+            return 0;
+        } catch (RuntimeException batchFailed) {
+            int failed = 0;
+            for (var e : events) {
+                try {
+                    store.create(Scope.system(e.projectId()), e.event());
+                } catch (RuntimeException ex) {
+                    failed++;
+                    log.warn("could not store an AuditEvent in project {}: {}", e.projectId(), ex.toString());
+                }
+            }
+            return failed;
+        }
+    }
+
     /** @param event an AuditEvent without {@code id} or {@code meta.project}; it is stored in {@code projectId} */
     public void record(String projectId, ObjectNode event, Collection<Destination> destinations) {
         if (destinations.contains(Destination.LOG)) log.info("{}", event);

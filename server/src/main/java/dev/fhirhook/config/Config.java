@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param rateLimits requests per client address and minute, by category
  * @param rateLimitStore where the rate-limit buckets live
  * @param bots concurrency caps of bot runs
+ * @param webhookMaxBodyBytes the largest body any Bot's {@code webhook.maxBodyBytes} may allow (each bot's default
+ *                            is 1 MiB or this, whichever is smaller)
  */
 public record Config(
         String host,
@@ -25,7 +27,8 @@ public record Config(
         List<String> trustedProxies,
         RateLimits rateLimits,
         RateLimitStore rateLimitStore,
-        Bots bots) {
+        Bots bots,
+        long webhookMaxBodyBytes) {
 
     /**
      * Where rate-limit buckets live: {@code LOCAL} in each node's memory (a client may send the limit to every

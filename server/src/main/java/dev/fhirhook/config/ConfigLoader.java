@@ -29,7 +29,8 @@ public final class ConfigLoader {
             "admin-client-id", "admin-client-secret",
             "max-json-size", "trusted-proxies",
             "rate-limit-default", "rate-limit-auth", "rate-limit-login", "rate-limit-store",
-            "bot-max-concurrency", "bot-max-concurrency-per-bot");
+            "bot-max-concurrency", "bot-max-concurrency-per-bot",
+            "webhook-max-body-size");
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(b|kb|mb)?", Pattern.CASE_INSENSITIVE);
@@ -216,8 +217,9 @@ public final class ConfigLoader {
         int botRuns = intValue("bot-max-concurrency", Config.Bots.DEFAULTS.maxConcurrentRuns(), 1, 10_000);
         int botRunsPerBot = intValue("bot-max-concurrency-per-bot", Config.Bots.DEFAULTS.maxConcurrentRunsPerBot(), 1, 10_000);
         if (botRunsPerBot > botRuns) throw bad("bot-max-concurrency-per-bot", "must not exceed bot-max-concurrency (" + botRuns + ")");
+        long webhookMaxBody = sizeValue("webhook-max-body-size", 8L * 1024 * 1024, 1024, 64L * 1024 * 1024);
         return new Config(host, port, baseUrl, data, database,
                 new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits, store,
-                new Config.Bots(botRuns, botRunsPerBot));
+                new Config.Bots(botRuns, botRunsPerBot), webhookMaxBody);
     }
 }

@@ -28,16 +28,23 @@ public final class ResourceApi {
     private final ResourceStore store;
     private final ResourceTypes types;
     private final ConditionalSearch conditional;
+    private final WriteCheck writeCheck;
 
     public ResourceApi(ResourceStore store, ResourceTypes types, ConditionalSearch conditional) {
+        this(store, types, conditional, WriteCheck.NONE);
+    }
+
+    /** @param writeCheck the features' checks on every written resource (see {@link WriteCheck}) */
+    public ResourceApi(ResourceStore store, ResourceTypes types, ConditionalSearch conditional, WriteCheck writeCheck) {
         this.store = store;
         this.types = types;
         this.conditional = conditional;
+        this.writeCheck = writeCheck;
     }
 
     /** The same interactions on another store (a transaction's). */
     ResourceApi on(ResourceStore other) {
-        return new ResourceApi(other, types, conditional);
+        return new ResourceApi(other, types, conditional, writeCheck);
     }
 
     ResourceStore store() {
@@ -161,6 +168,7 @@ public final class ResourceApi {
             throw ApiException.badRequest("fhir.incorrect-id", "Incorrect ID").at("id");
         }
         ResourceValidation.check(resource);
+        writeCheck.check(type, resource);
         // A patch is relative to the version it was computed on, so it is always conditional on that one.
         String expected = ifMatch(request).orElse(current.versionId().toString());
         var written = store.update(scope, resource, Optional.of(expected), "PATCH");
@@ -216,6 +224,7 @@ public final class ResourceApi {
             throw ApiException.badRequest("fhir.incorrect-type", "Incorrect resource type").at("resourceType");
         }
         ResourceValidation.check(resource);
+        writeCheck.check(type, resource);
         return resource;
     }
 

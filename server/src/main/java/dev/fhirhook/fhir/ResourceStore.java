@@ -358,6 +358,13 @@ public final class ResourceStore {
                 ResourceStore::currentRow, type, id).filter(r -> !r.deleted());
     }
 
+    /** Reads the current row across all projects, deleted or not ({@link StoredResource#deleted()}). */
+    public Optional<StoredResource> findCurrentAnyProject(String type, String id) {
+        if (!ID.matcher(id).matches()) return Optional.empty();
+        return jdbc.queryOne("select " + COLUMNS + " from resource where resource_type = ? and id = ?",
+                ResourceStore::currentRow, type, id);
+    }
+
     /**
      * The live ProjectMembership in {@code projectId} whose {@code user} is the given reference. Limited to
      * the user's own project, so a membership written elsewhere naming someone else's client means nothing.

@@ -49,7 +49,8 @@ final class ErrorRenderer {
             String scheme = authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6) ? "Bearer" : "Basic";
             response.withHeader("WWW-Authenticate", scheme + " realm=\"" + baseUrl + "\"");
         }
-        if (api.status() == 503) response.withHeader("Retry-After", "5");
+        if (api.retryAfterSeconds() > 0) response.withHeader("Retry-After", Long.toString(api.retryAfterSeconds()));
+        else if (api.status() == 503) response.withHeader("Retry-After", "5");
         return response;
     }
 }

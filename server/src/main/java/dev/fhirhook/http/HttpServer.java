@@ -5,6 +5,7 @@ import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
+import dev.fhirhook.api.RawInput;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.Authenticator;
@@ -166,12 +167,16 @@ public final class HttpServer implements AutoCloseable {
                     clientIp, baseUrl);
             // Credentials are checked before the body is read: an anonymous client cannot make us buffer a megabyte.
             var principal = match.route().action() instanceof Route.Authenticated ? authenticator.authenticate(head) : null;
+            if (match.route().action() instanceof Route.Raw raw) {
+                return raw.handle(head, new Input(request, request.getHttpURI().getQuery()));
+            }
             long limit = match.route().maxBodyBytes() > 0 ? match.route().maxBodyBytes() : settings.maxBodyBytes();
             var apiRequest = head.withBody(body(request, limit));
             try {
                 return switch (match.route().action()) {
                     case Route.Open open -> open.handle(apiRequest);
                     case Route.Authenticated authenticated -> authenticated.handle(apiRequest, principal);
+                    case Route.Raw raw -> throw new IllegalStateException("handled above");
                 };
             } catch (ApiException e) {
                 // refusals of authenticated callers are audited here, once, whichever feature refused them;
@@ -183,6 +188,34 @@ public final class HttpServer implements AutoCloseable {
                     audit.denied(apiRequest, principal.scope().author(), clientId, e.code());
                 }
                 throw e;
+            }
+        }
+
+        /** The body of a raw route's request, read when (and if) the route asks. */
+        private final class Input implements RawInput {
+            private final Request request;
+            private final String rawQuery;
+            private boolean read;
+
+            Input(Request request, String rawQuery) {
+                this.request = request;
+                this.rawQuery = rawQuery == null ? "" : rawQuery;
+            }
+
+            @Override
+            public String rawQuery() {
+                return rawQuery;
+            }
+
+            @Override
+            public byte[] body(long maxBytes) {
+                if (read) throw new IllegalStateException("the body was read already");
+                read = true;
+                try {
+                    return Dispatch.this.body(request, maxBytes);
+                } catch (IOException e) {
+                    throw ApiException.badRequest("http.incomplete-body", "Request body incomplete or malformed");
+                }
             }
         }
 

@@ -2,6 +2,7 @@ package dev.fhirhook.http;
 
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.RawInput;
 import dev.fhirhook.auth.Principal;
 import java.util.List;
 
@@ -11,12 +12,21 @@ import java.util.List;
  */
 record Route(String method, List<String> segments, Action action, long maxBodyBytes) {
 
-    /** What a route runs; open routes need no credentials. */
+    /** What a route runs; open and raw routes need no credentials. */
     sealed interface Action {}
 
     @FunctionalInterface
     non-sealed interface Open extends Action {
         ApiResponse handle(ApiRequest request);
+    }
+
+    /**
+     * An open route that reads the body itself ({@link RawInput}), after its own checks and under its own size
+     * limit; the request it gets has an empty body. For public webhooks, which must refuse cheaply.
+     */
+    @FunctionalInterface
+    non-sealed interface Raw extends Action {
+        ApiResponse handle(ApiRequest head, RawInput input);
     }
 
     @FunctionalInterface

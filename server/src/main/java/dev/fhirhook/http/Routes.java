@@ -13,6 +13,8 @@ import dev.fhirhook.fhir.BundleApi;
 import dev.fhirhook.fhir.Metadata;
 import dev.fhirhook.fhir.ResourceApi;
 import dev.fhirhook.fhir.search.SearchApi;
+import dev.fhirhook.webhook.WebhookEndpoint;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -33,8 +35,8 @@ public final class Routes {
     public record Bots(BotApi api, AsyncJobs jobs) {}
 
     public static List<Route> all(Health health, Metadata metadata, OAuth oauth, Admin admin, ResourceApi resources,
-            SearchApi search, BundleApi bundles, Bots bots) {
-        return List.of(
+            SearchApi search, BundleApi bundles, Bots bots, WebhookEndpoint webhooks) {
+        var routes = new ArrayList<>(List.of(
                 Route.of("POST", "/fhir/R4/Bot/{id}/$deploy",
                         (Route.Authenticated) (rq, p) -> bots.api().deploy(rq, p.scope(), p.profile()))
                         .withBodyLimit(BotApi.MAX_DEPLOY_BODY_BYTES),
@@ -70,7 +72,25 @@ public final class Routes {
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history",
                         (Route.Authenticated) (rq, p) -> resources.instanceHistory(rq, p.scope())),
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
-                        (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())));
+                        (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())),
+                Route.of("GET", "/admin/webhook-metrics", (Route.Authenticated) (rq, p) -> webhookMetrics(webhooks, p))));
+        // public webhooks (medplum-compat §4.1): no credentials; the chain reads the body itself, after its checks
+        for (String prefix : List.of("", "/api")) {
+            for (String path : List.of("/webhook/{id}", "/projects/{projectId}/webhook/{id}")) {
+                for (String method : List.of("GET", "POST")) {
+                    routes.add(Route.of(method, prefix + path, (Route.Raw) webhooks::handle));
+                }
+            }
+        }
+        return List.copyOf(routes);
+    }
+
+    private static ApiResponse webhookMetrics(WebhookEndpoint webhooks, dev.fhirhook.auth.Principal principal) {
+        if (!principal.scope().superAdmin()) {
+            throw dev.fhirhook.api.ApiException.forbidden("auth.super-admin-only", "Forbidden");
+        }
+        return ApiResponse.json(200, ApiResponse.JSON, webhooks.metrics().toString()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static ApiResponse execute(Bots bots, dev.fhirhook.api.ApiRequest request, dev.fhirhook.auth.Principal principal) {

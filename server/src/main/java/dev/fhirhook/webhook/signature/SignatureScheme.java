@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 public sealed interface SignatureScheme
         permits Stripe, GitHub, Twilio, Slack, Shopify, StandardWebhooks, Square, Zoom, Twitch, Okta, BasicAuth,
-        HeaderToken, GenericHmac {
+        HeaderToken, GenericHmac, MicrosoftGraph {
 
     /**
      * Checks the request.
@@ -52,6 +52,7 @@ public sealed interface SignatureScheme
             case "twitch" -> new Twitch();
             case "okta" -> new Okta();
             case "basic" -> new BasicAuth();
+            case "microsoft-graph" -> new MicrosoftGraph();
             default -> null;
         });
     }
