@@ -72,6 +72,9 @@ public final class BotApi {
         });
         var binary = FhirJson.mapper().createObjectNode().put("resourceType", "Binary").put("contentType", "text/javascript")
                 .put("data", Base64.getEncoder().encodeToString(source.getBytes(StandardCharsets.UTF_8)));
+        // beside the Bot, where the runner looks for it, also when a super admin deploys into another project
+        String botProject = bot.path("meta").path("project").asText("");
+        if (!botProject.isEmpty()) binary.putObject("meta").put("project", botProject);
         var created = FhirJson.parse(fhir.call("POST", "Binary", FhirJson.bytes(binary), Map.of(), caller, origin).body());
         bot.putObject("executableCode").put("contentType", "text/javascript")
                 .put("url", "Binary/" + created.path("id").asText()).put("title", name);

@@ -425,6 +425,18 @@ class BotExecuteTest {
     }
 
     @Test
+    void a_super_admin_deploying_into_a_project_puts_the_code_beside_the_bot() {
+        var own = TestServer.get().newProject();
+        var bot = TestBot.create(own);
+        var body = "{\"code\":\"exports.handler = async () => 'deployed by the super admin';\"}";
+        var deploy = TestServer.get().admin().raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$deploy", "application/json", body.getBytes());
+        assertThat(deploy.status()).as(deploy.toString()).isEqualTo(200);
+        var run = bot.executeJson("{}");
+        assertThat(run.status()).as(run.toString()).isEqualTo(200);
+        assertThat(run.body()).isEqualTo("deployed by the super admin");
+    }
+
+    @Test
     void a_new_deploy_replaces_the_code_that_runs() {
         var bot = TestBot.create(project).deploy("exports.handler = async () => 'v1';");
         assertThat(bot.executeJson("{}").body()).isEqualTo("v1");
