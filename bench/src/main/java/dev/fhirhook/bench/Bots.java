@@ -53,7 +53,8 @@ final class Bots {
         }
     }
 
-    private static String create(HttpConnection connection, Target target, String type, String json) throws IOException {
+    /** POSTs a resource and returns its id; set-up fails loudly on anything but 201. */
+    static String create(HttpConnection connection, Target target, String type, String json) throws IOException {
         var response = connection.send("POST", target.path("fhir/R4/" + type), HttpScenario.FHIR_JSON,
                 json.getBytes(StandardCharsets.UTF_8));
         String body = connection.bodyText();
@@ -63,6 +64,7 @@ final class Bots {
         return m.group(1);
     }
 
+    /** {@code s} as a JSON string literal (the bench has no JSON library). */
     static String quote(String s) {
         var out = new StringBuilder("\"");
         for (char c : s.toCharArray()) {

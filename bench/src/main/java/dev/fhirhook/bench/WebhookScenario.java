@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -19,7 +18,6 @@ import javax.crypto.spec.SecretKeySpec;
  * bot's code with {@code $deploy}.
  */
 final class WebhookScenario {
-    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([A-Za-z0-9.-]{1,64})\"");
     static final String SECRET = "whsec_bench_" + Long.toHexString(System.nanoTime());
 
     static final String BOT_CODE = """
@@ -52,31 +50,31 @@ final class WebhookScenario {
 
     private static String setUp(Target target, boolean deploy, String botFields) throws IOException {
         try (var admin = target.open(true)) {
-            String project = create(admin, target, "Project", "{\"resourceType\":\"Project\",\"name\":\"webhook bench\","
+            String project = Bots.create(admin, target, "Project", "{\"resourceType\":\"Project\",\"name\":\"webhook bench\","
                     + "\"features\":[\"bots\"],\"secret\":[{\"name\":\"STRIPE_WEBHOOK_SECRET\",\"valueString\":\"" + SECRET
                     + "\"}]}");
             String meta = "\"meta\":{\"project\":\"" + project + "\"},";
-            String policy = create(admin, target, "AccessPolicy", "{\"resourceType\":\"AccessPolicy\"," + meta
+            String policy = Bots.create(admin, target, "AccessPolicy", "{\"resourceType\":\"AccessPolicy\"," + meta
                     + "\"name\":\"stripe bot\",\"resource\":[{\"resourceType\":\"Invoice\"}]}");
-            String bot = create(admin, target, "Bot", "{\"resourceType\":\"Bot\"," + meta + "\"name\":\"stripe invoices\","
+            String bot = Bots.create(admin, target, "Bot", "{\"resourceType\":\"Bot\"," + meta + "\"name\":\"stripe invoices\","
                     + "\"runtimeVersion\":\"vmcontext\",\"publicWebhook\":true,\"webhook\":{\"verify\":[{\"scheme\":"
                     + "\"stripe\",\"secret\":\"STRIPE_WEBHOOK_SECRET\"}]}" + botFields + "}");
-            String membership = create(admin, target, "ProjectMembership", "{\"resourceType\":\"ProjectMembership\","
+            String membership = Bots.create(admin, target, "ProjectMembership", "{\"resourceType\":\"ProjectMembership\","
                     + meta + "\"project\":{\"reference\":\"Project/" + project + "\"},\"user\":{\"reference\":\"Bot/" + bot
                     + "\"},\"profile\":{\"reference\":\"Bot/" + bot + "\"},\"accessPolicy\":{\"reference\":\"AccessPolicy/"
                     + policy + "\"}}");
             if (!deploy) return target.path("webhook/" + membership);
             // deployed by a client of the bot's own project: the code's Binary must live in that project
             String clientSecret = "bench-deployer-" + Long.toHexString(System.nanoTime());
-            String client = create(admin, target, "ClientApplication", "{\"resourceType\":\"ClientApplication\"," + meta
+            String client = Bots.create(admin, target, "ClientApplication", "{\"resourceType\":\"ClientApplication\"," + meta
                     + "\"name\":\"webhook bench deployer\",\"status\":\"active\",\"secret\":\"" + clientSecret + "\"}");
-            create(admin, target, "ProjectMembership", "{\"resourceType\":\"ProjectMembership\"," + meta
+            Bots.create(admin, target, "ProjectMembership", "{\"resourceType\":\"ProjectMembership\"," + meta
                     + "\"project\":{\"reference\":\"Project/" + project + "\"},\"user\":{\"reference\":"
                     + "\"ClientApplication/" + client + "\"},\"profile\":{\"reference\":\"ClientApplication/" + client
                     + "\"},\"admin\":true}");
             try (var deployer = Target.of("http://127.0.0.1:" + target.port() + target.basePath(), client, clientSecret)
                     .open(true)) {
-                String code = "{\"code\":" + jsonString(BOT_CODE) + ",\"filename\":\"index.js\"}";
+                String code = "{\"code\":" + Bots.quote(BOT_CODE) + ",\"filename\":\"index.js\"}";
                 var deployed = deployer.send("POST", target.path("fhir/R4/Bot/" + bot + "/$deploy"), "application/json",
                         code.getBytes(StandardCharsets.UTF_8));
                 if (deployed.status() != 200) {
@@ -86,18 +84,6 @@ final class WebhookScenario {
             }
             return target.path("webhook/" + membership);
         }
-    }
-
-    private static String create(HttpConnection admin, Target target, String type, String json) throws IOException {
-        var response = admin.send("POST", target.path("fhir/R4/" + type), HttpScenario.FHIR_JSON,
-                json.getBytes(StandardCharsets.UTF_8));
-        if (response.status() != 201) {
-            throw new IllegalStateException("webhook set-up: POST " + type + " answered " + response.status() + ": "
-                    + admin.bodyText());
-        }
-        var m = ID.matcher(admin.bodyText());
-        if (!m.find()) throw new IllegalStateException("webhook set-up: no id in the " + type + " created");
-        return m.group(1);
     }
 
     /** Events sent to each bot before the measured rows (then ANALYZE); see {@link #prime}. */
@@ -176,18 +162,5 @@ final class WebhookScenario {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String jsonString(String s) {
-        var out = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                default -> out.append(c);
-            }
-        }
-        return out.append('"').toString();
     }
 }
