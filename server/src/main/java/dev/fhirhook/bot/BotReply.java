@@ -61,8 +61,8 @@ final class BotReply {
             if (meta.path("versionId").isTextual()) response.withHeader("ETag", "W/\"" + meta.get("versionId").asText() + "\"");
             if (meta.path("lastUpdated").isTextual()) {
                 try {
-                    response.withHeader("Last-Modified", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                            .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.parse(meta.get("lastUpdated").asText())));
+                    response.withHeader("Last-Modified",
+                            dev.fhirhook.fhir.ResourceApi.httpDate(java.time.Instant.parse(meta.get("lastUpdated").asText())));
                 } catch (java.time.DateTimeException ignored) {
                     // a bot-made meta.lastUpdated that is not an instant: no header rather than a failed reply
                 }

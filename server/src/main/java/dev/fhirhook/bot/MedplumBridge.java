@@ -12,6 +12,7 @@ import dev.fhirhook.bot.runtime.HostBridge;
 import dev.fhirhook.bot.runtime.HostCallException;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.InProcessFhir;
+import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -130,7 +131,7 @@ final class MedplumBridge implements HostBridge {
 
     private static String id(JsonNode id) {
         String value = id.asText("");
-        if (!value.matches("[A-Za-z0-9\\-.]{1,64}")) throw ApiException.badRequest("bot.invalid-call", "Missing or invalid id");
+        if (!ResourceStore.ID.matcher(value).matches()) throw ApiException.badRequest("bot.invalid-call", "Missing or invalid id");
         return value;
     }
 

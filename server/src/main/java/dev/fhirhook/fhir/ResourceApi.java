@@ -245,7 +245,8 @@ public final class ResourceApi {
 
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
-    static String httpDate(Instant instant) {
+    /** An instant as an HTTP date ({@code Last-Modified}). */
+    public static String httpDate(Instant instant) {
         return HTTP_DATE.format(instant);
     }
 
