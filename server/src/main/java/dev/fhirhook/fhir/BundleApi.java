@@ -198,30 +198,17 @@ public final class BundleApi {
             if (e.method().equals("PATCH")) body = patchBody(e);
             var sub = new ApiRequest(e.method(), "/fhir/R4/" + path, params, QueryString.parse(query), headers, body,
                     parent.ids(), parent.clientIp(), parent.baseUrl());
-            boolean history = segments.length >= 2 && segments[segments.length - 1].equals("_history")
-                    || segments.length == 4 && segments[2].equals("_history");
-            return switch (e.method()) {
-                case "POST" -> {
-                    if (segments.length != 1) throw invalid("entry[" + e.index() + "].request.url", "POST must name only the type");
-                    Target target = targets.get(e.index());
-                    if (target == null) yield api.create(sub, scope); // batch: an ordinary (conditional) create
-                    if (target.exists()) yield ResourceApi.written(sub, api.store().read(scope, segments[0], target.id()), 200);
-                    String type = api.requireType(sub);
-                    var created = api.store().create(scope, api.resourceBody(sub, type), target.id());
-                    yield ResourceApi.written(sub, created, 201).withHeader("Location", ResourceApi.versionUrl(sub, created));
-                }
-                case "PUT" -> segments.length == 1 ? api.conditionalUpdate(sub, scope) : api.update(sub, scope);
-                case "PATCH" -> segments.length == 1 ? api.conditionalPatch(sub, scope) : api.patch(sub, scope);
-                case "DELETE" -> segments.length == 1 ? api.conditionalDelete(sub, scope) : api.delete(sub, scope);
-                default -> { // GET, HEAD
-                    if (segments.length == 1) yield search.search(sub, scope);
-                    if (segments.length == 2 && segments[1].equals("_history")) yield api.typeHistory(sub, scope);
-                    if (segments.length == 2) yield api.read(sub, scope);
-                    if (segments.length == 3 && history) yield api.instanceHistory(sub, scope);
-                    if (segments.length == 4 && history) yield api.vread(sub, scope);
-                    throw invalid("entry[" + e.index() + "].request.url", "is not a FHIR interaction URL");
-                }
-            };
+            if (e.method().equals("POST")) {
+                if (segments.length != 1) throw invalid("entry[" + e.index() + "].request.url", "POST must name only the type");
+                Target target = targets.get(e.index());
+                if (target == null) return api.create(sub, scope); // batch: an ordinary (conditional) create
+                if (target.exists()) return ResourceApi.written(sub, api.store().read(scope, segments[0], target.id()), 200);
+                String type = api.requireType(sub);
+                var created = api.store().create(scope, api.resourceBody(sub, type), target.id());
+                return ResourceApi.written(sub, created, 201).withHeader("Location", ResourceApi.versionUrl(sub, created));
+            }
+            return InProcessFhir.interaction(e.method(), segments, sub, scope, api, search)
+                    .orElseThrow(() -> invalid("entry[" + e.index() + "].request.url", "is not a FHIR interaction URL"));
         } catch (ApiException failure) {
             throw at(e, failure);
         }

@@ -9,6 +9,7 @@ import dev.fhirhook.fhir.search.SearchApi;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * FHIR interactions called from inside the server (a bot's {@code medplum} client) exactly as the REST API
@@ -48,29 +49,35 @@ public final class InProcessFhir {
         headers.forEach((name, value) -> allHeaders.put(name, List.of(value)));
         var request = new ApiRequest(method, "/fhir/R4/" + path, params, query, allHeaders, body, origin.ids(),
                 origin.clientIp(), origin.baseUrl());
-        boolean history = segments.length >= 2 && segments[segments.length - 1].equals("_history")
-                || segments.length == 4 && segments[2].equals("_history");
         return switch (method + " " + segments.length) {
             case "POST 0" -> bundles.process(request, scope);
             case "POST 1" -> resources.create(request, scope);
-            case "PUT 1" -> resources.conditionalUpdate(request, scope);
-            case "PUT 2" -> resources.update(request, scope);
-            case "PATCH 1" -> resources.conditionalPatch(request, scope);
-            case "PATCH 2" -> resources.patch(request, scope);
-            case "DELETE 1" -> resources.conditionalDelete(request, scope);
-            case "DELETE 2" -> resources.delete(request, scope);
-            case "GET 1" -> search.search(request, scope);
-            case "GET 2" -> history ? resources.typeHistory(request, scope) : resources.read(request, scope);
-            case "GET 3" -> {
-                if (!history) throw notAnInteraction(url);
-                yield resources.instanceHistory(request, scope);
-            }
-            case "GET 4" -> {
-                if (!history) throw notAnInteraction(url);
-                yield resources.vread(request, scope);
-            }
-            default -> throw notAnInteraction(url);
+            default -> interaction(method, segments, request, scope, resources, search).orElseThrow(() -> notAnInteraction(url));
         };
+    }
+
+    /**
+     * The REST interaction a method other than POST names on a path of type, id, {@code _history} and version
+     * segments, run on the given APIs (a transaction's, for Bundles); empty when the path names none.
+     */
+    static Optional<ApiResponse> interaction(String method, String[] segments, ApiRequest request, Scope scope,
+            ResourceApi api, SearchApi search) {
+        if (segments.length == 0 || method.equals("POST")) return Optional.empty();
+        boolean history = segments.length >= 2 && segments[segments.length - 1].equals("_history")
+                || segments.length == 4 && segments[2].equals("_history");
+        return Optional.ofNullable(switch (method) {
+            case "PUT" -> segments.length == 1 ? api.conditionalUpdate(request, scope) : api.update(request, scope);
+            case "PATCH" -> segments.length == 1 ? api.conditionalPatch(request, scope) : api.patch(request, scope);
+            case "DELETE" -> segments.length == 1 ? api.conditionalDelete(request, scope) : api.delete(request, scope);
+            default -> { // GET, HEAD
+                if (segments.length == 1) yield search.search(request, scope);
+                if (segments.length == 2 && segments[1].equals("_history")) yield api.typeHistory(request, scope);
+                if (segments.length == 2) yield api.read(request, scope);
+                if (segments.length == 3 && history) yield api.instanceHistory(request, scope);
+                if (segments.length == 4 && history) yield api.vread(request, scope);
+                yield null;
+            }
+        });
     }
 
     private static ApiException notAnInteraction(String url) {
