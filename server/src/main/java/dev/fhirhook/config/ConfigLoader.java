@@ -80,10 +80,13 @@ public final class ConfigLoader {
         }
     }
 
+    /** Variables that are not config keys: the config file's path, and the launcher's JVM options. */
+    private static final java.util.Set<String> LAUNCHER_ENV = java.util.Set.of("FHIRHOOK_CONFIG", "FHIRHOOK_JAVA_OPTS");
+
     private void readEnv(Map<String, String> env) {
         for (var entry : env.entrySet()) {
             String name = entry.getKey();
-            if (!name.startsWith("FHIRHOOK_") || name.equals("FHIRHOOK_CONFIG")) continue;
+            if (!name.startsWith("FHIRHOOK_") || LAUNCHER_ENV.contains(name)) continue;
             String key = KEYS.stream().filter(k -> envName(k).equals(name)).findFirst().orElseThrow(() ->
                     new ConfigException("unknown environment variable " + name + " (known: "
                             + String.join(", ", KEYS.stream().map(ConfigLoader::envName).toList()) + ")"));

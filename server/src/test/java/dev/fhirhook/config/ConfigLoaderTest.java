@@ -132,6 +132,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void the_launchers_jvm_options_variable_is_not_taken_for_an_unknown_key() {
+        // ./fhirhook passes FHIRHOOK_JAVA_OPTS to the JVM and leaves it in the environment the server reads
+        var config = ConfigLoader.load(Map.of("FHIRHOOK_JAVA_OPTS", "-Xmx2g", "FHIRHOOK_PORT", "9001"), Map.of(), null);
+        assertThat(config.port()).isEqualTo(9001);
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("FHIRHOOK_JAVA_OPT", "-Xmx2g"), Map.of(), null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown environment variable FHIRHOOK_JAVA_OPT");
+    }
+
+    @Test
     void null_flags_are_ignored_and_values_are_trimmed() {
         var flags = new HashMap<String, String>();
         flags.put("port", null);
