@@ -61,9 +61,10 @@ public final class Fhirhook implements AutoCloseable {
     private final BotRuntime botRuntime;
     private final AsyncJobs jobs;
     private final WebhookEndpoint webhooks;
+    private final AuditLog auditLog;
 
     /** What runs besides HTTP and the database, closed in reverse order of start. */
-    private record Running(BotRuntime botRuntime, AsyncJobs jobs, WebhookEndpoint webhooks) {}
+    private record Running(BotRuntime botRuntime, AsyncJobs jobs, WebhookEndpoint webhooks, AuditLog auditLog) {}
 
     private Fhirhook(Database database, HttpServer http, Bootstrap.AdminClient adminClient, Running running) {
         this.database = database;
@@ -72,6 +73,7 @@ public final class Fhirhook implements AutoCloseable {
         this.botRuntime = running.botRuntime();
         this.jobs = running.jobs();
         this.webhooks = running.webhooks();
+        this.auditLog = running.auditLog();
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */
@@ -79,6 +81,7 @@ public final class Fhirhook implements AutoCloseable {
         Database database = Database.open(config);
         BotRuntime botRuntime = null;
         WebhookEndpoint webhooks = null;
+        AuditLog auditLog = null;
         try {
             var types = ResourceTypes.load();
             var searchParameters = SearchParameters.load(types);
@@ -110,7 +113,7 @@ public final class Fhirhook implements AutoCloseable {
                     Math.min(perBot, 16), BotRuntime.Settings.DEFAULT_MAX_WARM_CONTEXTS,
                     BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN));
             var secrets = new Secrets(store);
-            var auditLog = new AuditLog(store);
+            auditLog = new AuditLog(store);
             var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, secrets,
                     policies, auditLog), clock);
             var jobs = new AsyncJobs(store, executor, clock);
@@ -127,10 +130,11 @@ public final class Fhirhook implements AutoCloseable {
             };
             var http = new HttpServer(settings, routes, authenticator, limiter, audit);
             http.start();
-            return new Fhirhook(database, http, adminClient, new Running(botRuntime, jobs, webhooks));
+            return new Fhirhook(database, http, adminClient, new Running(botRuntime, jobs, webhooks, auditLog));
         } catch (Exception e) {
             if (webhooks != null) webhooks.close();
             if (botRuntime != null) botRuntime.close();
+            if (auditLog != null) auditLog.close();
             database.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
         }
@@ -154,6 +158,7 @@ public final class Fhirhook implements AutoCloseable {
             webhooks.close(); // writes the queued webhook AuditEvents while the database is still there
             jobs.close();
             botRuntime.close();
+            auditLog.close(); // after the runs that write to it, before the database
             database.close();
         }
     }

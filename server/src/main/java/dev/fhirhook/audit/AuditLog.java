@@ -3,28 +3,55 @@ package dev.fhirhook.audit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes AuditEvents to their destinations: {@code resource} stores one in the given project, {@code log}
  * writes it as one JSON line on the {@code fhirhook.audit} logger. A failure to store is logged and
- * swallowed: the audit of a run must never turn the run's own reply into an error. Thread-safe.
+ * swallowed: the audit of a run must never turn the run's own reply into an error.
+ *
+ * <p>{@link #record} is a group commit: the caller hands its event to one writer thread and waits until it is
+ * committed, so an answered request always has its AuditEvent in the database; the writer stores whatever
+ * callers queued meanwhile in one transaction and one statement ({@link ResourceStore#createAll}). Under load
+ * many runs share one commit, which costs a fraction of one commit each; alone, a caller waits about as long as
+ * for its own write. When the queue is full or the log closed, the caller stores its event itself. Thread-safe.
  */
-public final class AuditLog {
+public final class AuditLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("fhirhook.audit");
+    /** Events waiting for the writer at most; past this callers write their own (back-pressure, not loss). */
+    static final int QUEUE_CAPACITY = 4_096;
+    /** Events per transaction at most. */
+    static final int MAX_BATCH = 256;
+    /** How long a caller waits for its commit before going on (the event is still written, later). */
+    static final Duration MAX_WAIT = Duration.ofSeconds(10);
 
     public enum Destination { RESOURCE, LOG }
 
+    /** An AuditEvent to store in a project. */
+    public record Stored(String projectId, ObjectNode event) {}
+
+    private record Pending(Stored event, CompletableFuture<Void> committed) {}
+
     private final ResourceStore store;
+    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Thread writer;
+    private volatile boolean closed;
 
     public AuditLog(ResourceStore store) {
         this.store = store;
+        this.writer = Thread.ofPlatform().daemon().name("audit-writer").start(this::run);
     }
-
-    /** An AuditEvent to store in a project. */
-    public record Stored(String projectId, ObjectNode event) {}
 
     /**
      * Stores several AuditEvents in one transaction (one commit instead of one each). If that fails, each is tried
@@ -32,13 +59,11 @@ public final class AuditLog {
      *
      * @return how many could not be stored (each logged)
      */
-    public int storeAll(java.util.List<Stored> events) {
+    public int storeAll(List<Stored> events) {
         if (events.isEmpty()) return 0;
         try {
-            store.inTransaction((tx, jdbc) -> {
-                for (var e : events) tx.create(Scope.system(e.projectId()), e.event());
-                return null;
-            });
+            store.createAll(events.stream()
+                    .map(e -> new ResourceStore.NewResource(Scope.system(e.projectId()), e.event().deepCopy())).toList());
             return 0;
         } catch (RuntimeException batchFailed) {
             int failed = 0;
@@ -54,14 +79,80 @@ public final class AuditLog {
         }
     }
 
-    /** @param event an AuditEvent without {@code id} or {@code meta.project}; it is stored in {@code projectId} */
+    /**
+     * Writes the event to its destinations; returns once a stored event is committed (or could not be, which is
+     * logged).
+     *
+     * @param event an AuditEvent without {@code id} or {@code meta.project}; it is stored in {@code projectId}
+     */
     public void record(String projectId, ObjectNode event, Collection<Destination> destinations) {
         if (destinations.contains(Destination.LOG)) log.info("{}", event);
         if (!destinations.contains(Destination.RESOURCE)) return;
-        try {
-            store.create(Scope.system(projectId), event);
-        } catch (RuntimeException e) {
-            log.warn("could not store an AuditEvent in project {}: {}", projectId, e.toString());
+        var pending = new Pending(new Stored(projectId, event), new CompletableFuture<>());
+        if (closed || !queue.offer(pending)) {
+            storeAll(List.of(pending.event()));
+            return;
         }
+        if (closed && queue.remove(pending)) { // closed while queuing: the writer may be gone
+            storeAll(List.of(pending.event()));
+            return;
+        }
+        try {
+            pending.committed().get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("an AuditEvent for project {} is not committed after {} s; it stays queued", projectId,
+                    MAX_WAIT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.warn("could not store an AuditEvent in project {}: {}", projectId, e.getCause().toString());
+        }
+    }
+
+    /** How many events wait for the writer. */
+    public int queued() {
+        return queue.size();
+    }
+
+    private void run() {
+        var batch = new ArrayList<Pending>(MAX_BATCH);
+        while (true) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed) return;
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                if (closed) return;
+            } catch (RuntimeException | Error e) {
+                log.error("the audit writer failed; its batch is released", e);
+                batch.forEach(p -> p.committed().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        storeAll(batch.stream().map(Pending::event).toList()); // failures are logged there, one by one
+        batch.forEach(p -> p.committed().complete(null));
+    }
+
+    /** Writes what is queued and stops the writer; later events are written by their callers. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        var left = new ArrayList<Pending>();
+        queue.drainTo(left);
+        if (!left.isEmpty()) write(left);
     }
 }

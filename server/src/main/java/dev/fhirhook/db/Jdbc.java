@@ -172,6 +172,7 @@ public final class Jdbc {
             switch (p) {
                 case Instant instant -> ps.setObject(i + 1, java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC));
                 case UUID uuid -> ps.setObject(i + 1, uuid);
+                case String[] array -> ps.setArray(i + 1, ps.getConnection().createArrayOf("text", array));
                 case null -> ps.setObject(i + 1, null);
                 default -> ps.setObject(i + 1, p);
             }

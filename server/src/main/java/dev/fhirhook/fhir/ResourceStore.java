@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.db.DataAccessException;
 import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.search.IndexBatch;
 import dev.fhirhook.fhir.search.PolicyCriteria;
 import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.fhir.search.SearchParser;
@@ -17,6 +18,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -156,6 +158,47 @@ public final class ResourceStore {
         return shownAfterWrite(scope, created);
     }
 
+    /** A resource to create, with the scope it is created in. */
+    public record NewResource(Scope scope, ObjectNode resource) {}
+
+    /**
+     * Creates several resources in one transaction and one statement (each with a new server-assigned id), with
+     * the same checks as {@link #create(Scope, ObjectNode)} for each: all are created or, when one is refused,
+     * none. For writers of many small resources at once, such as the audit trail.
+     */
+    public List<StoredResource> createAll(List<NewResource> resources) {
+        if (resources.isEmpty()) return List.of();
+        var accesses = new ArrayList<TypeAccess>();
+        for (var r : resources) {
+            String type = r.resource().get("resourceType").asText();
+            AdminRules.checkWrite(r.scope(), type, r.resource(), null);
+            accesses.add(policies.require(r.scope(), type, Interaction.CREATE));
+            if (type.equals("AccessPolicy")) policies.validate(r.scope(), r.resource());
+        }
+        var created = jdbc.inTransaction(tx -> {
+            var versions = new ArrayList<NewVersion>();
+            for (int i = 0; i < resources.size(); i++) {
+                var r = resources.get(i);
+                String type = r.resource().get("resourceType").asText();
+                String id = UUID.randomUUID().toString();
+                if (accesses.get(i).uniformFields()) removeFields(r.resource(), accesses.get(i).candidate(0).protectedOnWrite());
+                versions.add(newVersion(r.scope(), type, id, r.resource(), projectFor(r.scope(), type, id, r.resource()), "POST"));
+            }
+            insertAll(tx, versions);
+            var out = new ArrayList<StoredResource>();
+            for (int i = 0; i < versions.size(); i++) {
+                out.add(checkCreated(tx, resources.get(i).scope(), accesses.get(i), versions.get(i)));
+            }
+            return out;
+        });
+        var shown = new ArrayList<StoredResource>();
+        for (int i = 0; i < created.size(); i++) {
+            wrote(created.get(i).type());
+            shown.add(shownAfterWrite(resources.get(i).scope(), created.get(i)));
+        }
+        return shown;
+    }
+
     /** Reads the current version; 404 when absent, outside the scope or outside its policy's criteria, 410 when deleted. */
     public StoredResource read(Scope scope, String type, String id) {
         return read(scope, type, id, Interaction.READ);
@@ -240,12 +283,7 @@ public final class ResourceStore {
                     if (!old.deleted() && sameContent(old.json(), resource)) return new Written(old, false);
                     var version = newVersion(scope, type, id, resource, old.projectId(), method);
                     var stored = version.stored();
-                    indexer.replace(tx, stored.projectId(), type, id, version.json(), true);
-                    tx.update("""
-                            update resource set version_id = ?, last_updated = ?, deleted = false, content = ?
-                             where resource_type = ? and id = ?
-                            """, stored.versionId(), stored.lastUpdated(), stored.content(), type, id);
-                    appendHistory(tx, stored);
+                    replaceCurrent(tx, stored, version.json());
                     if (creates) {
                         stored = checkCreated(tx, scope, access, version);
                     } else if (access.restricted() && branchOf(tx, scope, access, type, id) < 0) {
@@ -562,13 +600,75 @@ public final class ResourceStore {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
+    /**
+     * New resources and their first history entries, in one statement with their index rows: the resource rows
+     * come as arrays, the history copies what the insert returns (so the content crosses the wire once), and the
+     * index rows follow as {@link IndexBatch#inserts()}.
+     */
+    private static final String INSERT_NEW = """
+            with r as (insert into resource (%1$s)
+                         select t, i, p, v::uuid, l::timestamptz, false, c
+                           from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as n(t, i, p, v, l, c)
+                         returning %1$s),
+                 h as (insert into resource_history (%2$s)
+                         select resource_type, id, project_id, version_id, last_updated, deleted, ?, content from r)\
+            """.formatted(COLUMNS, HISTORY_COLUMNS);
+
+    /**
+     * A new current version of an existing row (deleted or not) with its history entry, in one statement with its
+     * index rows in place of the old ones. The deletes see the index as it was before the statement, so they
+     * remove only the old rows.
+     */
+    private static final String REPLACE_CURRENT = """
+            with %1$s,
+                 u as (update resource set version_id = ?, last_updated = ?, deleted = false, content = ?
+                        where resource_type = ? and id = ?
+                        returning %2$s),
+                 h as (insert into resource_history (%3$s)
+                         select resource_type, id, project_id, version_id, last_updated, deleted, ?, content from u)\
+            """.formatted(SearchIndexer.REMOVES, COLUMNS, HISTORY_COLUMNS);
+
+    /** {@code head} (CTEs ending in one named {@code cte}) with the batch's inserts, as one statement. */
+    private static String withIndex(String head, IndexBatch index, String cte) {
+        String inserts = index.inserts();
+        return head + (inserts.isEmpty() ? "" : ",\n" + inserts) + "\nselect count(*) from " + cte;
+    }
+
     /** Inserts a new resource with its index rows and first history entry. */
     private void insertCurrent(Jdbc tx, NewVersion version) {
-        var r = version.stored();
-        indexer.replace(tx, r.projectId(), r.type(), r.id(), version.json(), false);
-        tx.update("insert into resource (" + COLUMNS + ") values (?, ?, ?, ?, ?, false, ?)",
-                r.type(), r.id(), r.projectId(), r.versionId(), r.lastUpdated(), r.content());
-        appendHistory(tx, r);
+        insertAll(tx, List.of(version));
+    }
+
+    /** Inserts new resources written by one method, with their index rows and first history entries: one round trip. */
+    private void insertAll(Jdbc tx, List<NewVersion> versions) {
+        var index = indexer.batch(); // extracted before any write: a refusal leaves nothing to undo
+        int n = versions.size();
+        String[] types = new String[n], ids = new String[n], projects = new String[n], versionIds = new String[n],
+                updated = new String[n], contents = new String[n];
+        for (int i = 0; i < n; i++) {
+            var r = versions.get(i).stored();
+            index.add(r.projectId(), r.type(), r.id(), versions.get(i).json());
+            types[i] = r.type();
+            ids[i] = r.id();
+            projects[i] = r.projectId();
+            versionIds[i] = r.versionId().toString();
+            updated[i] = r.lastUpdated().toString();
+            contents[i] = r.content();
+        }
+        String method = versions.getFirst().stored().method();
+        var params = new ArrayList<Object>(List.of(types, ids, projects, versionIds, updated, contents, method));
+        params.addAll(List.of(index.parameters()));
+        tx.query(withIndex(INSERT_NEW, index, "r"), rs -> 1, params.toArray());
+    }
+
+    /** Makes {@code version} the current version of its existing row, with its index rows and history entry. */
+    private void replaceCurrent(Jdbc tx, StoredResource version, JsonNode json) {
+        var index = indexer.batch().add(version.projectId(), version.type(), version.id(), json);
+        var params = new ArrayList<Object>(List.of(SearchIndexer.removeParameters(version.type(), version.id())));
+        params.addAll(List.of(version.versionId(), version.lastUpdated(), version.content(), version.type(), version.id(),
+                version.method()));
+        params.addAll(List.of(index.parameters()));
+        tx.query(withIndex(REPLACE_CURRENT, index, "u"), rs -> 1, params.toArray());
     }
 
     private static void appendHistory(Jdbc tx, StoredResource r) {

@@ -163,7 +163,7 @@ class WebhookAuditTest {
         var metrics = new WebhookMetrics();
         int n = 2_000;
         long millis;
-        try (var audit = new WebhookAudit(new AuditLog(store), Clock.systemUTC(), metrics, 1)) {
+        try (var auditLog = new AuditLog(store); var audit = new WebhookAudit(auditLog, Clock.systemUTC(), metrics, 1)) {
             var request = new WebhookAudit.Request("POST", "198.51.100.1", new RequestIds("r", "t"), 2, Optional.empty());
             long started = System.nanoTime();
             for (int i = 0; i < n; i++) {

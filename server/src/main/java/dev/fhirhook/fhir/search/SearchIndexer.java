@@ -28,60 +28,47 @@ public final class SearchIndexer {
         return parameters;
     }
 
-    /** Replaces the index rows of {@code type/id} with those of {@code resource}. */
+    /** An empty batch of index rows, for a writer that puts them into its own statement. */
+    public IndexBatch batch() {
+        return new IndexBatch(extractor);
+    }
+
+    /** Replaces the index rows of {@code type/id} with those of {@code resource}, in one round trip. */
     public void replace(Jdbc tx, String projectId, String type, String id, JsonNode resource, boolean existed) {
-        var rows = extractor.extract(type, resource); // before any write: a refusal leaves nothing to undo
+        var batch = batch().add(projectId, type, id, resource); // before any write: a refusal leaves nothing to undo
         if (existed) remove(tx, type, id);
-        var batches = new java.util.LinkedHashMap<String, List<Object[]>>();
-        for (IndexRow row : rows) add(batches, projectId, type, id, row, null);
-        batches.forEach(tx::batch);
+        if (!batch.isEmpty()) tx.query("with " + batch.inserts() + " select 1", rs -> 1, batch.parameters());
     }
 
-    private static final String TOKEN = "insert into search_token (project_id, resource_type, resource_id, param, system, code, text, type_system, type_code, grp) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String STRING = "insert into search_string (project_id, resource_type, resource_id, param, value, exact, grp) values (?, ?, ?, ?, ?, ?, ?)";
-    private static final String REFERENCE = "insert into search_reference (project_id, resource_type, resource_id, param, target_type, target_id, url, grp) values (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String DATE = "insert into search_date (project_id, resource_type, resource_id, param, low, high, grp) values (?, ?, ?, ?, ?, ?, ?)";
-    private static final String NUMBER = "insert into search_number (project_id, resource_type, resource_id, param, value, grp) values (?, ?, ?, ?, ?, ?)";
-    private static final String QUANTITY = "insert into search_quantity (project_id, resource_type, resource_id, param, value, system, code, grp) values (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String URI = "insert into search_uri (project_id, resource_type, resource_id, param, value, grp) values (?, ?, ?, ?, ?, ?)";
+    /**
+     * The CTEs that empty every index table of one resource, taking {@link #removeParameters} — for a writer that
+     * replaces a version and its index rows in one statement (the deletes see the rows as they were before the
+     * statement, so they never remove the rows the same statement inserts).
+     */
+    public static final String REMOVES = buildRemoves();
 
-    private static void add(java.util.Map<String, List<Object[]>> batches, String projectId, String type, String id, IndexRow row, Integer group) {
-        switch (row) {
-            case IndexRow.Token t -> batch(batches, TOKEN, projectId, type, id, t.param(), t.system(), t.code(), t.text(), t.typeSystem(), t.typeCode(), group);
-            case IndexRow.Str s -> batch(batches, STRING, projectId, type, id, s.param(), s.value(), s.exact(), group);
-            case IndexRow.Reference r -> batch(batches, REFERENCE, projectId, type, id, r.param(), r.targetType(), r.targetId(), r.url(), group);
-            case IndexRow.Date d -> batch(batches, DATE, projectId, type, id, d.param(), d.low(), d.high(), group);
-            case IndexRow.Number n -> batch(batches, NUMBER, projectId, type, id, n.param(), n.value(), group);
-            case IndexRow.Quantity q -> batch(batches, QUANTITY, projectId, type, id, q.param(), q.value(), q.system(), q.code(), group);
-            case IndexRow.Uri u -> batch(batches, URI, projectId, type, id, u.param(), u.value(), group);
-            case IndexRow.InGroup g -> add(batches, projectId, type, id, g.row(), g.group());
-        }
-    }
-
-    private static void batch(java.util.Map<String, List<Object[]>> batches, String sql, Object... values) {
-        batches.computeIfAbsent(sql, k -> new ArrayList<>()).add(values);
-    }
-
-    /** One round trip that empties every index table of one resource. */
-    private static final String REMOVE_ALL = buildRemoveAll();
-
-    private static String buildRemoveAll() {
-        var sql = new StringBuilder("with ");
+    private static String buildRemoves() {
+        var sql = new StringBuilder();
         for (int i = 0; i < TABLES.size(); i++) {
             if (i > 0) sql.append(", ");
             sql.append("d").append(i).append(" as (delete from ").append(TABLES.get(i))
                     .append(" where resource_type = ? and resource_id = ?)");
         }
-        return sql.append(" select 1").toString();
+        return sql.toString();
     }
 
-    /** Removes every index row of {@code type/id} (on delete: a deleted resource is found by no search). */
-    public void remove(Jdbc tx, String type, String id) {
+    /** The parameters of {@link #REMOVES} for {@code type/id}. */
+    public static Object[] removeParameters(String type, String id) {
         var args = new Object[TABLES.size() * 2];
         for (int i = 0; i < TABLES.size(); i++) {
             args[2 * i] = type;
             args[2 * i + 1] = id;
         }
-        tx.query(REMOVE_ALL, rs -> 1, args);
+        return args;
+    }
+
+    /** Removes every index row of {@code type/id} (on delete: a deleted resource is found by no search). */
+    public void remove(Jdbc tx, String type, String id) {
+        tx.query("with " + REMOVES + " select 1", rs -> 1, removeParameters(type, id));
     }
 }
