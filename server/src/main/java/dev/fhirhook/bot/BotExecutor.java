@@ -85,28 +85,29 @@ public final class BotExecutor {
         var request = execution.request();
         Instant start = clock.instant();
         long t0 = System.nanoTime();
+        JsonNode bot = execution.bot().json(); // once per run: code, event, limits, secrets and audit all read it
         BotCode code;
         BotInput input;
         try {
-            code = code(execution.bot());
+            code = code(execution.bot(), bot);
             input = BotInput.of(request);
         } catch (ApiException refused) {
-            audit.record(new BotAudit.Run(execution.bot(), execution.runAs(), execution.requester(), start, clock.instant(),
-                    Duration.ofNanos(System.nanoTime() - t0), false, "rejected", refused.text(), request.ids()));
+            audit.record(new BotAudit.Run(execution.bot(), bot, execution.runAs(), execution.requester(), start,
+                    clock.instant(), Duration.ofNanos(System.nanoTime() - t0), false, "rejected", refused.text(), request.ids()));
             throw refused;
         }
-        String event = event(execution, input);
+        String event = event(execution, bot, input);
         var scope = backend.policies().scopeFor(execution.runAs());
         var origin = new InProcessFhir.Origin(request.ids(), request.clientIp(), request.baseUrl());
         var bridge = new MedplumBridge(backend.fhir(), scope, origin,
                 (target, botInput, contentType) -> executeNested(execution, target, botInput, contentType, depth));
-        RunResult result = runtime.run(code, event, bridge, limits(execution.bot()));
+        RunResult result = runtime.run(code, event, bridge, limits(bot));
         String reason = switch (result) {
             case RunResult.Returned r -> null;
             case RunResult.Failed f -> f.reason().name().toLowerCase(java.util.Locale.ROOT);
             case RunResult.Rejected r -> "rejected";
         };
-        audit.record(new BotAudit.Run(execution.bot(), execution.runAs(), execution.requester(), start, clock.instant(),
+        audit.record(new BotAudit.Run(execution.bot(), bot, execution.runAs(), execution.requester(), start, clock.instant(),
                 Duration.ofNanos(System.nanoTime() - t0), reason == null, reason, result.log(), request.ids()));
         return result;
     }
@@ -187,8 +188,8 @@ public final class BotExecutor {
     }
 
     /** The code {@code Bot.executableCode} names: a Binary of the bot's project. */
-    private BotCode code(StoredResource bot) {
-        JsonNode executable = bot.json().path("executableCode");
+    private BotCode code(StoredResource bot, JsonNode botJson) {
+        JsonNode executable = botJson.path("executableCode");
         String url = executable.path("url").asText("");
         if (url.isEmpty()) throw ApiException.badRequest("bot.no-code", "No executable code");
         if (!url.startsWith("Binary/")) throw ApiException.badRequest("bot.code-not-binary", "Executable code is not a Binary");
@@ -210,25 +211,25 @@ public final class BotExecutor {
                 .map(StoredResource::json);
     }
 
-    private static RunLimits limits(StoredResource bot) {
-        JsonNode timeout = bot.json().path("timeout");
+    private static RunLimits limits(JsonNode bot) {
+        JsonNode timeout = bot.path("timeout");
         Duration limit = DEFAULT_TIMEOUT;
         if (timeout.canConvertToInt() && timeout.asInt() > 0) limit = Duration.ofSeconds(Math.min(timeout.asInt(), MAX_TIMEOUT_SECONDS));
         return RunLimits.defaults(limit);
     }
 
-    private String event(Execution execution, BotInput input) {
+    private String event(Execution execution, JsonNode botJson, BotInput input) {
         var request = execution.request();
         var m = FhirJson.mapper();
         ObjectNode event = m.createObjectNode();
         var bot = event.putObject("bot").put("reference", "Bot/" + execution.bot().id());
-        if (execution.bot().json().path("name").isTextual()) bot.put("display", execution.bot().json().get("name").asText());
+        if (botJson.path("name").isTextual()) bot.put("display", botJson.get("name").asText());
         execution.requester().ifPresent(r -> event.putObject("requester").put("reference", r));
         event.set("input", input.input());
         if (input.rawBody() != null) event.put("rawBody", input.rawBody());
         if (input.rawBodyBase64()) event.put("rawBodyEncoding", "base64");
         request.header("content-type").ifPresent(ct -> event.put("contentType", ct));
-        event.set("secrets", backend.secrets().forRun(execution.bot(), execution.runAs().projectId()));
+        event.set("secrets", backend.secrets().forRun(execution.bot(), botJson, execution.runAs().projectId()));
         event.put("traceId", request.ids().traceId());
         var headers = event.putObject("headers");
         for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {

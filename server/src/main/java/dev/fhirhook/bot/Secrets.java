@@ -19,9 +19,12 @@ public final class Secrets {
         this.store = store;
     }
 
-    /** @return an object of name → the whole ProjectSetting ({@code {name, valueString|...}}) */
-    public ObjectNode forRun(StoredResource bot, String runAsProjectId) {
-        boolean system = bot.json().path("system").asBoolean(false);
+    /**
+     * @param botJson the Bot's content, already parsed by the caller
+     * @return an object of name → the whole ProjectSetting ({@code {name, valueString|...}})
+     */
+    public ObjectNode forRun(StoredResource bot, JsonNode botJson, String runAsProjectId) {
+        boolean system = botJson.path("system").asBoolean(false);
         var merged = JsonNodeFactory.instance.objectNode();
         if (!bot.projectId().equals(runAsProjectId)) addProject(merged, bot.projectId(), system);
         addProject(merged, runAsProjectId, system);
@@ -29,8 +32,8 @@ public final class Secrets {
     }
 
     /** One secret of the run-as project by name, as {@code valueString} (other value types as their text). */
-    public Optional<String> value(StoredResource bot, String runAsProjectId, String name) {
-        JsonNode setting = forRun(bot, runAsProjectId).get(name);
+    public Optional<String> value(StoredResource bot, JsonNode botJson, String runAsProjectId, String name) {
+        JsonNode setting = forRun(bot, botJson, runAsProjectId).get(name);
         if (setting == null) return Optional.empty();
         for (String field : new String[] {"valueString", "valueInteger", "valueDecimal", "valueBoolean"}) {
             if (setting.has(field)) return Optional.of(setting.get(field).asText());
