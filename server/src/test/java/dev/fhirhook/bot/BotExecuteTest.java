@@ -443,4 +443,29 @@ class BotExecuteTest {
         bot.deploy("exports.handler = async () => 'v2';");
         assertThat(bot.executeJson("{}").body()).isEqualTo("v2");
     }
+
+    // --- cached secrets are never stale on this server --------------------------------------------------
+
+    @Test
+    void a_changed_project_secret_is_in_the_very_next_run() {
+        var own = TestServer.get().newProject();
+        setSecret(own, "sk_before");
+        var bot = TestBot.create(own).deploy(ECHO);
+        assertThat(apiKey(bot)).isEqualTo("sk_before");
+        assertThat(apiKey(bot)).isEqualTo("sk_before");
+        setSecret(own, "sk_after");
+        assertThat(apiKey(bot)).as("the Project write on this server reaches the next run").isEqualTo("sk_after");
+    }
+
+    private static String apiKey(TestBot bot) {
+        var reply = bot.executeJson("{}");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        return reply.json().path("secrets").path("API_KEY").path("valueString").asText();
+    }
+
+    private static void setSecret(TestProject project, String value) {
+        var patch = TestServer.get().admin().patch("/fhir/R4/Project/" + project.projectId(), """
+                [{"op":"add","path":"/secret","value":[{"name":"API_KEY","valueString":"%s"}]}]""".formatted(value));
+        assertThat(patch.status()).as(patch.toString()).isEqualTo(200);
+    }
 }
