@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,12 +61,14 @@ public final class BotExecutor {
     private final BotRuntime runtime;
     private final Backend backend;
     private final BotAudit audit;
+    private final BotCodeCache codes;
     private final Clock clock;
 
     public BotExecutor(BotRuntime runtime, Backend backend, Clock clock) {
         this.runtime = runtime;
         this.backend = backend;
         this.audit = new BotAudit(backend.audit());
+        this.codes = new BotCodeCache(backend.store(), clock);
         this.clock = clock;
     }
 
@@ -187,23 +188,19 @@ public final class BotExecutor {
         return membership;
     }
 
-    /** The code {@code Bot.executableCode} names: a Binary of the bot's project. */
+    /**
+     * The code {@code Bot.executableCode} names: a Binary of the bot's project, decoded once per Binary version
+     * ({@link BotCodeCache}). Missing, in another project or undecodable, it is no code.
+     */
     private BotCode code(StoredResource bot, JsonNode botJson) {
         JsonNode executable = botJson.path("executableCode");
         String url = executable.path("url").asText("");
         if (url.isEmpty()) throw ApiException.badRequest("bot.no-code", "No executable code");
         if (!url.startsWith("Binary/")) throw ApiException.badRequest("bot.code-not-binary", "Executable code is not a Binary");
-        var binary = backend.store().findAnyProject("Binary", url.substring("Binary/".length()))
-                .filter(b -> b.projectId().equals(bot.projectId()))
+        var source = codes.find(bot.projectId(), url.substring("Binary/".length()))
                 .orElseThrow(() -> ApiException.badRequest("bot.no-code", "No executable code"));
-        String source;
-        try {
-            source = new String(Base64.getMimeDecoder().decode(binary.json().path("data").asText("")), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("bot.no-code", "No executable code");
-        }
         String filename = executable.path("title").asText("index.js");
-        return new BotCode(bot.id(), binary.id() + "/" + binary.versionId(), source, filename);
+        return new BotCode(bot.id(), source.version(), source.text(), filename);
     }
 
     private Optional<JsonNode> binary(StoredResource runAs, String id) {
