@@ -112,7 +112,7 @@ public final class Fhirhook implements AutoCloseable {
             botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), perBot,
                     Math.min(perBot, 16), BotRuntime.Settings.DEFAULT_MAX_WARM_CONTEXTS,
                     BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN));
-            var secrets = new Secrets(store);
+            var secrets = new Secrets(store, clock);
             auditLog = new AuditLog(store);
             var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, secrets,
                     policies, auditLog), clock);

@@ -24,9 +24,14 @@ final class BotAudit {
     /** Medplum's tail length for the log in {@code outcomeDesc}. */
     static final int MAX_LOG_CHARS = 10_240;
 
-    /** One finished (or refused) run. @param reason null on success, else timeout, memory, error, rejected... */
-    record Run(StoredResource bot, StoredResource runAs, Optional<String> requester, Instant start, Instant end,
-            Duration duration, boolean success, String reason, String log, RequestIds ids) {}
+    /**
+     * One finished (or refused) run.
+     *
+     * @param botJson the Bot's content, parsed once by the run
+     * @param reason null on success, else timeout, memory, error, rejected...
+     */
+    record Run(StoredResource bot, JsonNode botJson, StoredResource runAs, Optional<String> requester, Instant start,
+            Instant end, Duration duration, boolean success, String reason, String log, RequestIds ids) {}
 
     private final AuditLog audit;
 
@@ -35,7 +40,7 @@ final class BotAudit {
     }
 
     void record(Run run) {
-        JsonNode bot = run.bot().json();
+        JsonNode bot = run.botJson();
         String trigger = bot.path("auditEventTrigger").asText("always");
         boolean write = switch (trigger) {
             case "never" -> false;

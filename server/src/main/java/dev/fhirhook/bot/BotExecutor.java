@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,12 +61,14 @@ public final class BotExecutor {
     private final BotRuntime runtime;
     private final Backend backend;
     private final BotAudit audit;
+    private final BotCodeCache codes;
     private final Clock clock;
 
     public BotExecutor(BotRuntime runtime, Backend backend, Clock clock) {
         this.runtime = runtime;
         this.backend = backend;
         this.audit = new BotAudit(backend.audit());
+        this.codes = new BotCodeCache(backend.store(), clock);
         this.clock = clock;
     }
 
@@ -85,28 +86,29 @@ public final class BotExecutor {
         var request = execution.request();
         Instant start = clock.instant();
         long t0 = System.nanoTime();
+        JsonNode bot = execution.bot().json(); // once per run: code, event, limits, secrets and audit all read it
         BotCode code;
         BotInput input;
         try {
-            code = code(execution.bot());
+            code = code(execution.bot(), bot);
             input = BotInput.of(request);
         } catch (ApiException refused) {
-            audit.record(new BotAudit.Run(execution.bot(), execution.runAs(), execution.requester(), start, clock.instant(),
-                    Duration.ofNanos(System.nanoTime() - t0), false, "rejected", refused.text(), request.ids()));
+            audit.record(new BotAudit.Run(execution.bot(), bot, execution.runAs(), execution.requester(), start,
+                    clock.instant(), Duration.ofNanos(System.nanoTime() - t0), false, "rejected", refused.text(), request.ids()));
             throw refused;
         }
-        String event = event(execution, input);
+        String event = event(execution, bot, input);
         var scope = backend.policies().scopeFor(execution.runAs());
         var origin = new InProcessFhir.Origin(request.ids(), request.clientIp(), request.baseUrl());
         var bridge = new MedplumBridge(backend.fhir(), scope, origin,
                 (target, botInput, contentType) -> executeNested(execution, target, botInput, contentType, depth));
-        RunResult result = runtime.run(code, event, bridge, limits(execution.bot()));
+        RunResult result = runtime.run(code, event, bridge, limits(bot));
         String reason = switch (result) {
             case RunResult.Returned r -> null;
             case RunResult.Failed f -> f.reason().name().toLowerCase(java.util.Locale.ROOT);
             case RunResult.Rejected r -> "rejected";
         };
-        audit.record(new BotAudit.Run(execution.bot(), execution.runAs(), execution.requester(), start, clock.instant(),
+        audit.record(new BotAudit.Run(execution.bot(), bot, execution.runAs(), execution.requester(), start, clock.instant(),
                 Duration.ofNanos(System.nanoTime() - t0), reason == null, reason, result.log(), request.ids()));
         return result;
     }
@@ -186,23 +188,19 @@ public final class BotExecutor {
         return membership;
     }
 
-    /** The code {@code Bot.executableCode} names: a Binary of the bot's project. */
-    private BotCode code(StoredResource bot) {
-        JsonNode executable = bot.json().path("executableCode");
+    /**
+     * The code {@code Bot.executableCode} names: a Binary of the bot's project, decoded once per Binary version
+     * ({@link BotCodeCache}). Missing, in another project or undecodable, it is no code.
+     */
+    private BotCode code(StoredResource bot, JsonNode botJson) {
+        JsonNode executable = botJson.path("executableCode");
         String url = executable.path("url").asText("");
         if (url.isEmpty()) throw ApiException.badRequest("bot.no-code", "No executable code");
         if (!url.startsWith("Binary/")) throw ApiException.badRequest("bot.code-not-binary", "Executable code is not a Binary");
-        var binary = backend.store().findAnyProject("Binary", url.substring("Binary/".length()))
-                .filter(b -> b.projectId().equals(bot.projectId()))
+        var source = codes.find(bot.projectId(), url.substring("Binary/".length()))
                 .orElseThrow(() -> ApiException.badRequest("bot.no-code", "No executable code"));
-        String source;
-        try {
-            source = new String(Base64.getMimeDecoder().decode(binary.json().path("data").asText("")), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("bot.no-code", "No executable code");
-        }
         String filename = executable.path("title").asText("index.js");
-        return new BotCode(bot.id(), binary.id() + "/" + binary.versionId(), source, filename);
+        return new BotCode(bot.id(), source.version(), source.text(), filename);
     }
 
     private Optional<JsonNode> binary(StoredResource runAs, String id) {
@@ -210,25 +208,25 @@ public final class BotExecutor {
                 .map(StoredResource::json);
     }
 
-    private static RunLimits limits(StoredResource bot) {
-        JsonNode timeout = bot.json().path("timeout");
+    private static RunLimits limits(JsonNode bot) {
+        JsonNode timeout = bot.path("timeout");
         Duration limit = DEFAULT_TIMEOUT;
         if (timeout.canConvertToInt() && timeout.asInt() > 0) limit = Duration.ofSeconds(Math.min(timeout.asInt(), MAX_TIMEOUT_SECONDS));
         return RunLimits.defaults(limit);
     }
 
-    private String event(Execution execution, BotInput input) {
+    private String event(Execution execution, JsonNode botJson, BotInput input) {
         var request = execution.request();
         var m = FhirJson.mapper();
         ObjectNode event = m.createObjectNode();
         var bot = event.putObject("bot").put("reference", "Bot/" + execution.bot().id());
-        if (execution.bot().json().path("name").isTextual()) bot.put("display", execution.bot().json().get("name").asText());
+        if (botJson.path("name").isTextual()) bot.put("display", botJson.get("name").asText());
         execution.requester().ifPresent(r -> event.putObject("requester").put("reference", r));
         event.set("input", input.input());
         if (input.rawBody() != null) event.put("rawBody", input.rawBody());
         if (input.rawBodyBase64()) event.put("rawBodyEncoding", "base64");
         request.header("content-type").ifPresent(ct -> event.put("contentType", ct));
-        event.set("secrets", backend.secrets().forRun(execution.bot(), execution.runAs().projectId()));
+        event.set("secrets", backend.secrets().forRun(execution.bot(), botJson, execution.runAs().projectId()));
         event.put("traceId", request.ids().traceId());
         var headers = event.putObject("headers");
         for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {

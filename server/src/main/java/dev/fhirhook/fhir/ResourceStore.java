@@ -52,15 +52,31 @@ public final class ResourceStore {
             java.util.Set.of("ClientApplication", "ProjectMembership", "Project", "AccessPolicy", "Bot", "User");
 
     /**
-     * Counts committed writes of {@link #SECURITY_TYPES} in this process; shared by the transaction-bound
-     * copies of the store. {@code pending} is non-null in such a copy and records that its transaction wrote
-     * one, so the count moves only once that transaction has committed.
+     * Counts of committed writes in this process, shared by the transaction-bound copies of the store: of
+     * {@link #SECURITY_TYPES} (caches of principals, policies and secrets) and of Binary (the bots' code cache).
      */
-    private final java.util.concurrent.atomic.AtomicLong securityGeneration;
-    private final boolean[] pending;
+    private static final class Generations {
+        final java.util.concurrent.atomic.AtomicLong security = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong binary = new java.util.concurrent.atomic.AtomicLong();
+
+        void moved(boolean security, boolean binary) {
+            if (security) this.security.incrementAndGet();
+            if (binary) this.binary.incrementAndGet();
+        }
+    }
+
+    /** What a transaction wrote, so that its counts move only once it has committed. */
+    private static final class Pending {
+        boolean security;
+        boolean binary;
+    }
+
+    private final Generations generations;
+    /** Non-null in a transaction-bound copy. */
+    private final Pending pending;
 
     public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer, PolicyCriteria policies) {
-        this(jdbc, clock, indexer, policies, new java.util.concurrent.atomic.AtomicLong(), null);
+        this(jdbc, clock, indexer, policies, new Generations(), null);
     }
 
     /** A store whose AccessPolicy criteria are parsed with the indexer's parameters (tests and tools). */
@@ -74,8 +90,8 @@ public final class ResourceStore {
     }
 
     private ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer, PolicyCriteria policies,
-            java.util.concurrent.atomic.AtomicLong securityGeneration, boolean[] pending) {
-        this.securityGeneration = securityGeneration;
+            Generations generations, Pending pending) {
+        this.generations = generations;
         this.pending = pending;
         this.jdbc = jdbc;
         this.clock = clock;
@@ -95,9 +111,9 @@ public final class ResourceStore {
      */
     public <T> T inTransaction(TxWork<T> work) {
         if (pending != null) return work.run(this, jdbc); // already inside one: join it
-        boolean[] wrote = new boolean[1];
-        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, policies, securityGeneration, wrote), tx));
-        if (wrote[0]) securityGeneration.incrementAndGet();
+        var wrote = new Pending();
+        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, policies, generations, wrote), tx));
+        generations.moved(wrote.security, wrote.binary);
         return result;
     }
 
@@ -106,14 +122,28 @@ public final class ResourceStore {
      * authentication results reads it before looking anything up and trusts an entry only while it is unchanged.
      */
     public long securityGeneration() {
-        return securityGeneration.get();
+        return generations.security.get();
+    }
+
+    /**
+     * Moves whenever a write of a Binary has committed in this process, transactions and batches included. The
+     * bots' code cache reads it before looking a Binary up and trusts an entry only while it is unchanged, so
+     * a Binary replaced in place runs on the very next request here.
+     */
+    public long binaryGeneration() {
+        return generations.binary.get();
     }
 
     /** Called after a write of {@code type} returned: committed, or (in a transaction copy) to be committed. */
     private void wrote(String type) {
-        if (!SECURITY_TYPES.contains(type)) return;
-        if (pending != null) pending[0] = true;
-        else securityGeneration.incrementAndGet();
+        boolean security = SECURITY_TYPES.contains(type);
+        boolean binary = type.equals("Binary");
+        if (pending == null) {
+            generations.moved(security, binary);
+            return;
+        }
+        pending.security |= security;
+        pending.binary |= binary;
     }
 
     /**

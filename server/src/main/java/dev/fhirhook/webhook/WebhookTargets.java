@@ -117,7 +117,7 @@ final class WebhookTargets {
         var checks = new LinkedHashMap<SignatureScheme, List<String>>();
         var missing = new ArrayList<String>();
         for (var verify : settings.verify()) {
-            var value = secrets.value(bot, pm.projectId(), verify.secret()).filter(v -> !v.isEmpty());
+            var value = secrets.value(bot, botJson, pm.projectId(), verify.secret()).filter(v -> !v.isEmpty());
             if (value.isEmpty()) {
                 missing.add(verify.secret());
                 continue;

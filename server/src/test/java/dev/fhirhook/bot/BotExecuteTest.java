@@ -443,4 +443,77 @@ class BotExecuteTest {
         bot.deploy("exports.handler = async () => 'v2';");
         assertThat(bot.executeJson("{}").body()).isEqualTo("v2");
     }
+
+    // --- cached code and secrets are never stale on this server -----------------------------------------
+
+    /** The id of the Binary the bot's {@code executableCode} names. */
+    private static String codeBinary(TestBot bot) {
+        String url = TestServer.get().admin().get("/fhir/R4/Bot/" + bot.id()).json().path("executableCode").path("url").asText();
+        assertThat(url).startsWith("Binary/");
+        return url.substring("Binary/".length());
+    }
+
+    private static String binaryJson(String id, String code) {
+        return """
+                {"resourceType":"Binary","id":"%s","contentType":"text/javascript","data":"%s"}"""
+                .formatted(id, Base64.getEncoder().encodeToString(code.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void the_binary_behind_executable_code_replaced_in_place_runs_on_the_very_next_execute() {
+        var bot = TestBot.create(project).deploy("exports.handler = async () => 'v1';");
+        assertThat(bot.executeJson("{}").body()).isEqualTo("v1");
+        assertThat(bot.executeJson("{}").body()).isEqualTo("v1");
+        String id = codeBinary(bot);
+
+        var put = project.api().put("/fhir/R4/Binary/" + id, binaryJson(id, "exports.handler = async () => 'v2';"));
+        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+        assertThat(bot.executeJson("{}").body()).isEqualTo("v2");
+
+        for (String type : new String[] {"transaction", "batch"}) {
+            String code = "exports.handler = async () => 'written in a " + type + "';";
+            var bundle = project.api().post("/fhir/R4/", """
+                    {"resourceType":"Bundle","type":"%s","entry":[{"resource":%s,"request":{"method":"PUT","url":"Binary/%s"}}]}"""
+                    .formatted(type, binaryJson(id, code), id));
+            assertThat(bundle.status()).as(bundle.toString()).isEqualTo(200);
+            assertThat(bundle.json().path("entry").path(0).path("response").path("status").asText()).startsWith("200");
+            assertThat(bot.executeJson("{}").body()).isEqualTo("written in a " + type);
+        }
+    }
+
+    @Test
+    void a_bot_is_never_run_with_another_projects_binary_even_once_that_code_is_cached() {
+        var ours = TestBot.create(project).deploy("exports.handler = async () => 'our code';");
+        assertThat(ours.executeJson("{}").body()).isEqualTo("our code");
+        var theirs = TestBot.create(TestServer.get().newProject(), """
+                "executableCode":{"contentType":"text/javascript","url":"Binary/%s"}""".formatted(codeBinary(ours)),
+                "[{\"resourceType\":\"*\"}]");
+        var run = theirs.executeJson("{}");
+        assertThat(run.status()).as(run.toString()).isEqualTo(400);
+        assertThat(run.outcomeText()).isEqualTo("No executable code");
+        assertThat(ours.executeJson("{}").body()).isEqualTo("our code");
+    }
+
+    @Test
+    void a_changed_project_secret_is_in_the_very_next_run() {
+        var own = TestServer.get().newProject();
+        setSecret(own, "sk_before");
+        var bot = TestBot.create(own).deploy(ECHO);
+        assertThat(apiKey(bot)).isEqualTo("sk_before");
+        assertThat(apiKey(bot)).isEqualTo("sk_before");
+        setSecret(own, "sk_after");
+        assertThat(apiKey(bot)).as("the Project write on this server reaches the next run").isEqualTo("sk_after");
+    }
+
+    private static String apiKey(TestBot bot) {
+        var reply = bot.executeJson("{}");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        return reply.json().path("secrets").path("API_KEY").path("valueString").asText();
+    }
+
+    private static void setSecret(TestProject project, String value) {
+        var patch = TestServer.get().admin().patch("/fhir/R4/Project/" + project.projectId(), """
+                [{"op":"add","path":"/secret","value":[{"name":"API_KEY","valueString":"%s"}]}]""".formatted(value));
+        assertThat(patch.status()).as(patch.toString()).isEqualTo(200);
+    }
 }

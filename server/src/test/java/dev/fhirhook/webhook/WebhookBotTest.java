@@ -170,6 +170,23 @@ class WebhookBotTest {
     }
 
     @Test
+    void a_webhook_signed_with_a_new_secret_verifies_right_after_the_secret_changes() {
+        var hook = deployed(STRIPE, Map.of("STRIPE_WEBHOOK_SECRET", "whsec_before_change"), UPSERT_INVOICE);
+        byte[] event = utf8(Hooks.invoicePaid("evt_change", "in_change"));
+        var before = hook.post("application/json", event, Map.of("Stripe-Signature",
+                stripeSignature("whsec_before_change", now(), event)));
+        assertThat(before.status()).as(before.toString()).isEqualTo(200);
+
+        Hooks.setSecrets(hook.project(), Map.of("STRIPE_WEBHOOK_SECRET", "whsec_after_change"));
+        var after = hook.post("application/json", event, Map.of("Stripe-Signature",
+                stripeSignature("whsec_after_change", now(), event)));
+        assertThat(after.status()).as(after.toString()).isEqualTo(200);
+        var old = hook.post("application/json", event, Map.of("Stripe-Signature",
+                stripeSignature("whsec_before_change", now(), event)));
+        assertThat(old.status()).as("the replaced secret no longer verifies").isEqualTo(401);
+    }
+
+    @Test
     void graph_notifications_with_the_client_state_reach_the_bot() {
         var hook = deployed("{\"verify\":[{\"scheme\":\"microsoft-graph\",\"secret\":\"GRAPH\"}]}",
                 Map.of("GRAPH", "client-state-1"), ECHO);
