@@ -97,6 +97,21 @@ class AuditLogTest {
         assertThat(indexed).containsExactly(300L);
     }
 
+    @Test
+    void the_audit_writes_asynchronous_commit_stays_in_its_own_transaction() {
+        // storeAll commits with synchronous_commit = off; the pooled connection it used (the next one this thread
+        // borrows) must be back to the server's setting, or every later write on it would commit without fsync
+        String marker = UUID.randomUUID().toString();
+        try (var audit = new AuditLog(store)) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(audit.storeAll(List.of(new AuditLog.Stored(projectId, event(marker, i))))).isZero();
+                assertThat(jdbc.query("show synchronous_commit", rs -> rs.getString(1))).containsExactly("on");
+            }
+        }
+        assertThat(jdbc.query("select count(*) from resource where resource_type = 'AuditEvent'"
+                + " and content::jsonb ->> 'outcomeDesc' like ?", rs -> rs.getLong(1), marker + "%")).containsExactly(20L);
+    }
+
     private int count(String marker, int n) {
         return jdbc.query("select count(*) from resource where resource_type = 'AuditEvent'"
                 + " and content::jsonb ->> 'outcomeDesc' = ?", rs -> rs.getInt(1), marker + "/" + n).getFirst();
