@@ -2,6 +2,7 @@ package dev.fhirhook.auth;
 
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.audit.SecurityAudit;
+import dev.fhirhook.fhir.GenerationCache;
 import dev.fhirhook.fhir.ResourceStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -20,18 +21,16 @@ public final class BasicAuthenticator {
     static final java.time.Duration TTL = java.time.Duration.ofSeconds(10);
     static final int MAX_ENTRIES = 10_000;
 
-    /** The accepted credentials with the membership's IP rules, which are judged again for every request's address. */
-    private record Cached(ClientCredentials.Check.Accepted accepted, java.time.Instant expires, long generation) {}
 
     private final ResourceStore store;
     private final ClientCredentials credentials;
-    private final java.time.Clock clock;
-    private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Accepted credentials with the membership's IP rules, which are judged again for every request's address. */
+    private final GenerationCache<String, ClientCredentials.Check.Accepted> cache;
 
     public BasicAuthenticator(ResourceStore store, ClientCredentials credentials, java.time.Clock clock) {
         this.store = store;
         this.credentials = credentials;
-        this.clock = clock;
+        this.cache = new GenerationCache<>(clock, TTL, store::securityGeneration, MAX_ENTRIES);
     }
 
     /** With credentials of its own (tests of the cache). */
@@ -66,21 +65,17 @@ public final class BasicAuthenticator {
         String clientId = decoded.substring(0, colon);
         String secret = decoded.substring(colon + 1);
         String key = clientId + ":" + java.util.HexFormat.of().formatHex(ClientCredentials.sha256(secret));
-        long generation = store.securityGeneration(); // read before the look-up: a write after it invalidates the entry
-        var now = clock.instant();
-        var cached = cache.get(key);
+        var lookup = cache.lookup(key);
         ClientCredentials.Check.Accepted accepted;
-        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) {
-            accepted = cached.accepted();
+        if (lookup.hit().isPresent()) {
+            accepted = lookup.hit().get();
         } else {
             switch (credentials.check(clientId, secret)) {
-                case ClientCredentials.Check.Accepted a -> accepted = a;
+                case ClientCredentials.Check.Accepted a -> accepted = lookup.keep(a);
                 case ClientCredentials.Check.Rejected rejected -> {
                     return refused("auth.invalid-client", rejected.audit(), rejected.check(), clientId);
                 }
             }
-            if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded: a flood of distinct credentials cannot grow it
-            cache.put(key, new Cached(accepted, now.plus(TTL), generation));
         }
         if (!ClientCredentials.ipAllowed(accepted, clientIp)) {
             return new Attempt.Refused(ipNotAllowed(), SecurityAudit.Reason.IP_BLOCKED, null, clientId);

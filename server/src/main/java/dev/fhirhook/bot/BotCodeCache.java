@@ -1,13 +1,12 @@
 package dev.fhirhook.bot;
 
+import dev.fhirhook.fhir.GenerationCache;
 import dev.fhirhook.fhir.ResourceStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The decoded source of the Binaries that {@code Bot.executableCode} names, so that a run does not read up to
@@ -38,31 +37,22 @@ final class BotCodeCache {
 
     private record Key(String projectId, String binaryId) {}
 
-    private record Cached(Source source, long generation, Instant expires) {}
-
     private final ResourceStore store;
-    private final Clock clock;
-    private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
-    /** Characters of source held; changed only under this object's lock, with every write to {@link #cache}. */
-    private long chars;
+    private final GenerationCache<Key, Source> cache;
 
     BotCodeCache(ResourceStore store, Clock clock) {
         this.store = store;
-        this.clock = clock;
+        this.cache = new GenerationCache<>(clock, TTL, store::binaryGeneration, MAX_ENTRIES,
+                source -> source.text().length(), MAX_CHARS);
     }
 
     /** The code of Binary {@code binaryId} in {@code projectId}; empty when there is none or it cannot be decoded. */
     Optional<Source> find(String projectId, String binaryId) {
-        long generation = store.binaryGeneration(); // read before the look-up: a write after it invalidates the entry
-        Instant now = clock.instant();
-        var key = new Key(projectId, binaryId);
-        var cached = cache.get(key);
-        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) {
-            return Optional.of(cached.source());
-        }
+        var lookup = cache.lookup(new Key(projectId, binaryId));
+        if (lookup.hit().isPresent()) return lookup.hit();
         var loaded = load(projectId, binaryId);
-        if (loaded.isPresent()) keep(key, new Cached(loaded.get(), generation, now.plus(TTL)));
-        else if (cached != null) forget(key);
+        if (loaded.isPresent()) lookup.keep(loaded.get());
+        else lookup.forget();
         return loaded;
     }
 
@@ -76,23 +66,5 @@ final class BotCodeCache {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-    }
-
-    private synchronized void keep(Key key, Cached entry) {
-        long size = entry.source().text().length();
-        if (size > MAX_CHARS) return;
-        var old = cache.remove(key);
-        if (old != null) chars -= old.source().text().length();
-        if (cache.size() >= MAX_ENTRIES || chars + size > MAX_CHARS) {
-            cache.clear();
-            chars = 0;
-        }
-        cache.put(key, entry);
-        chars += size;
-    }
-
-    private synchronized void forget(Key key) {
-        var old = cache.remove(key);
-        if (old != null) chars -= old.source().text().length();
     }
 }

@@ -3,13 +3,12 @@ package dev.fhirhook.bot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.fhir.GenerationCache;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.StoredResource;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The secrets a bot run sees (medplum-compat §7): ProjectSettings by name, merged lowest priority first —
@@ -26,15 +25,15 @@ public final class Secrets {
     static final Duration TTL = Duration.ofSeconds(10);
     static final int MAX_ENTRIES = 10_000;
 
-    private record Cached(JsonNode secret, JsonNode systemSecret, long generation, Instant expires) {}
+    /** A project's two lists of settings. */
+    private record Settings(JsonNode secret, JsonNode systemSecret) {}
 
     private final ResourceStore store;
-    private final Clock clock;
-    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+    private final GenerationCache<String, Settings> cache;
 
     public Secrets(ResourceStore store, Clock clock) {
         this.store = store;
-        this.clock = clock;
+        this.cache = new GenerationCache<>(clock, TTL, store::securityGeneration, MAX_ENTRIES);
     }
 
     /**
@@ -66,22 +65,15 @@ public final class Secrets {
         addAll(merged, project.get().secret());
     }
 
-    private Optional<Cached> project(String projectId) {
-        long generation = store.securityGeneration(); // read before the look-up: a write after it invalidates the entry
-        Instant now = clock.instant();
-        var cached = cache.get(projectId);
-        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) {
-            return Optional.of(cached);
-        }
+    private Optional<Settings> project(String projectId) {
+        var lookup = cache.lookup(projectId);
+        if (lookup.hit().isPresent()) return lookup.hit();
         var project = store.findAnyProject("Project", projectId).map(StoredResource::json);
         if (project.isEmpty()) {
-            cache.remove(projectId);
+            lookup.forget();
             return Optional.empty();
         }
-        var loaded = new Cached(project.get().path("secret"), project.get().path("systemSecret"), generation, now.plus(TTL));
-        if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded; projects in use are back after one look-up
-        cache.put(projectId, loaded);
-        return Optional.of(loaded);
+        return Optional.of(lookup.keep(new Settings(project.get().path("secret"), project.get().path("systemSecret"))));
     }
 
     /** Copies each setting: the cached ones are shared by every run and must not change with a caller's object. */

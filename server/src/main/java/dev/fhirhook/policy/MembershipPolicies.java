@@ -2,17 +2,16 @@ package dev.fhirhook.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fhirhook.api.ApiException;
+import dev.fhirhook.fhir.GenerationCache;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.fhir.StoredResource;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Loads the AccessPolicies a ProjectMembership names ({@code accessPolicy}, then each {@code access[].policy},
@@ -35,15 +34,15 @@ public final class MembershipPolicies {
     /** What a membership may do and from where. */
     public record Effective(EffectivePolicy policy, IpRules ipRules) {}
 
-    private record Cached(UUID versionId, long generation, Instant expires, Effective effective) {}
+    /** A version of a membership, seen as a super admin's or not; a new version is a new key. */
+    private record Key(String membershipId, UUID versionId, boolean superAdmin) {}
 
     private final ResourceStore store;
-    private final Clock clock;
-    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+    private final GenerationCache<Key, Effective> cache;
 
     public MembershipPolicies(ResourceStore store, Clock clock) {
         this.store = store;
-        this.clock = clock;
+        this.cache = new GenerationCache<>(clock, TTL, store::securityGeneration, MAX_ENTRIES);
     }
 
     /**
@@ -55,18 +54,8 @@ public final class MembershipPolicies {
      * @param superAdmin the membership's project is the super-admin project: no policy restricts it (its IP rules still apply)
      */
     public Effective effective(StoredResource membership, boolean superAdmin) {
-        long generation = store.securityGeneration(); // read before loading: a write after it invalidates the entry
-        Instant now = clock.instant();
-        String key = membership.id() + (superAdmin ? "/super-admin" : "");
-        var cached = cache.get(key);
-        if (cached != null && cached.generation() == generation && cached.versionId().equals(membership.versionId())
-                && now.isBefore(cached.expires())) {
-            return cached.effective();
-        }
-        var effective = load(membership, superAdmin);
-        if (cache.size() >= MAX_ENTRIES) cache.clear();
-        cache.put(key, new Cached(membership.versionId(), generation, now.plus(TTL), effective));
-        return effective;
+        var lookup = cache.lookup(new Key(membership.id(), membership.versionId(), superAdmin));
+        return lookup.hit().orElseGet(() -> lookup.keep(load(membership, superAdmin)));
     }
 
     /**

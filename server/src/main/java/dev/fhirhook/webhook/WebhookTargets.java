@@ -2,18 +2,17 @@ package dev.fhirhook.webhook;
 
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.bot.Secrets;
+import dev.fhirhook.fhir.GenerationCache;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.StoredResource;
 import dev.fhirhook.policy.MembershipPolicies;
 import dev.fhirhook.webhook.signature.SignatureScheme;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -37,37 +36,27 @@ final class WebhookTargets {
     static final String INACTIVE = "ProjectMembership is not active";
     static final String NOT_PUBLIC = "Bot is not configured for public webhook access";
 
-    private record Cached(Resolution resolution, Instant expires, long generation) {}
-
     private final ResourceStore store;
     private final MembershipPolicies policies;
     private final Secrets secrets;
-    private final Clock clock;
     private final long serverMaxBodyBytes;
-    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+    private final GenerationCache<String, Resolution> cache;
 
     WebhookTargets(ResourceStore store, MembershipPolicies policies, Secrets secrets, Clock clock, long serverMaxBodyBytes) {
         this.store = store;
         this.policies = policies;
         this.secrets = secrets;
-        this.clock = clock;
         this.serverMaxBodyBytes = serverMaxBodyBytes;
+        this.cache = new GenerationCache<>(clock, TTL, store::securityGeneration, MAX_ENTRIES);
     }
 
     Resolution resolve(String membershipId) {
         if (!UUID_TEXT.matcher(membershipId).matches()) return unknown("the id is not a UUID");
-        long generation = store.securityGeneration(); // read before the look-up: a write after it invalidates the entry
-        var now = clock.instant();
-        var cached = cache.get(membershipId);
-        if (cached != null && cached.generation() == generation && now.isBefore(cached.expires())) {
-            return cached.resolution();
-        }
+        var lookup = cache.lookup(membershipId);
+        if (lookup.hit().isPresent()) return lookup.hit().get();
         var membership = find("ProjectMembership", membershipId);
         if (membership.isEmpty()) return unknown("no such ProjectMembership");
-        var resolution = check(membership.get());
-        if (cache.size() >= MAX_ENTRIES) cache.clear(); // bounded; real targets are back after one look-up
-        cache.put(membershipId, new Cached(resolution, now.plus(TTL), generation));
-        return resolution;
+        return lookup.keep(check(membership.get()));
     }
 
     private Resolution check(Found membership) {
