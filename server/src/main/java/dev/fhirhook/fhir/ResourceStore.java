@@ -174,27 +174,21 @@ public final class ResourceStore {
 
     /** Creates a resource with an id the server chose beforehand (transactions assign ids to urn:uuid entries first). */
     public StoredResource create(Scope scope, ObjectNode resource, String id) {
-        String type = resource.get("resourceType").asText();
-        AdminRules.checkWrite(scope, type, resource, null);
-        var access = policies.require(scope, type, Interaction.CREATE);
-        if (type.equals("AccessPolicy")) policies.validate(scope, resource);
-        var created = jdbc.inTransaction(tx -> {
-            if (access.uniformFields()) removeFields(resource, access.candidate(0).protectedOnWrite());
-            var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), "POST");
-            insertCurrent(tx, version);
-            return checkCreated(tx, scope, access, version);
-        });
-        wrote(type);
-        return shownAfterWrite(scope, created);
+        return createAll(List.of(new NewResource(scope, resource, id))).getFirst();
     }
 
-    /** A resource to create, with the scope it is created in. */
-    public record NewResource(Scope scope, ObjectNode resource) {}
+    /** A resource to create, with the scope it is created in and its id. */
+    public record NewResource(Scope scope, ObjectNode resource, String id) {
+        /** With a new server-assigned id. */
+        public NewResource(Scope scope, ObjectNode resource) {
+            this(scope, resource, UUID.randomUUID().toString());
+        }
+    }
 
     /**
-     * Creates several resources in one transaction and one statement (each with a new server-assigned id), with
-     * the same checks as {@link #create(Scope, ObjectNode)} for each: all are created or, when one is refused,
-     * none. For writers of many small resources at once, such as the audit trail.
+     * Creates resources in one transaction and one statement, with the checks of {@link #create(Scope, ObjectNode)}
+     * for each: all are created or, when one is refused, none. For writers of many small resources at once, such as
+     * the audit trail.
      */
     public List<StoredResource> createAll(List<NewResource> resources) {
         if (resources.isEmpty()) return List.of();
@@ -210,9 +204,8 @@ public final class ResourceStore {
             for (int i = 0; i < resources.size(); i++) {
                 var r = resources.get(i);
                 String type = r.resource().get("resourceType").asText();
-                String id = UUID.randomUUID().toString();
                 if (accesses.get(i).uniformFields()) removeFields(r.resource(), accesses.get(i).candidate(0).protectedOnWrite());
-                versions.add(newVersion(r.scope(), type, id, r.resource(), projectFor(r.scope(), type, id, r.resource()), "POST"));
+                versions.add(newVersion(r.scope(), type, r.id(), r.resource(), projectFor(r.scope(), type, r.id(), r.resource()), "POST"));
             }
             insertAll(tx, versions);
             var out = new ArrayList<StoredResource>();
@@ -306,7 +299,7 @@ public final class ResourceStore {
                     }
                     if (existing.isEmpty()) {
                         var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
-                        insertCurrent(tx, version);
+                        insertAll(tx, List.of(version));
                         return new Written(checkCreated(tx, scope, access, version), true);
                     }
                     var old = existing.get();
@@ -662,11 +655,6 @@ public final class ResourceStore {
     private static String withIndex(String head, IndexBatch index, String cte) {
         String inserts = index.inserts();
         return head + (inserts.isEmpty() ? "" : ",\n" + inserts) + "\nselect count(*) from " + cte;
-    }
-
-    /** Inserts a new resource with its index rows and first history entry. */
-    private void insertCurrent(Jdbc tx, NewVersion version) {
-        insertAll(tx, List.of(version));
     }
 
     /** Inserts new resources written by one method, with their index rows and first history entries: one round trip. */

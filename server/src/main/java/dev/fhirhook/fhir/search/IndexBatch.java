@@ -55,6 +55,9 @@ public final class IndexBatch {
         }
     }
 
+    /** The names of the index tables, in a fixed order. */
+    static final List<String> TABLES = java.util.Arrays.stream(Table.values()).map(t -> t.name).toList();
+
     /** The insert CTEs of each set of tables with rows, by bit mask of {@link Table#ordinal()}; built once each. */
     private static final String[] INSERTS = new String[1 << Table.values().length];
 

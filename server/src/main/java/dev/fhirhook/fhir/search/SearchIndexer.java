@@ -3,8 +3,6 @@ package dev.fhirhook.fhir.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fhirhook.db.Jdbc;
 import dev.fhirhook.fhir.definitions.SearchParameters;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Keeps the search index of a resource in step with its current version. Called by the store inside the
@@ -12,9 +10,6 @@ import java.util.List;
  * Thread-safe.
  */
 public final class SearchIndexer {
-    private static final List<String> TABLES = List.of("search_token", "search_string", "search_reference",
-            "search_date", "search_number", "search_quantity", "search_uri");
-
     private final SearchParameters parameters;
     private final IndexExtractor extractor;
 
@@ -49,9 +44,9 @@ public final class SearchIndexer {
 
     private static String buildRemoves() {
         var sql = new StringBuilder();
-        for (int i = 0; i < TABLES.size(); i++) {
+        for (int i = 0; i < IndexBatch.TABLES.size(); i++) {
             if (i > 0) sql.append(", ");
-            sql.append("d").append(i).append(" as (delete from ").append(TABLES.get(i))
+            sql.append("d").append(i).append(" as (delete from ").append(IndexBatch.TABLES.get(i))
                     .append(" where resource_type = ? and resource_id = ?)");
         }
         return sql.toString();
@@ -59,8 +54,8 @@ public final class SearchIndexer {
 
     /** The parameters of {@link #REMOVES} for {@code type/id}. */
     public static Object[] removeParameters(String type, String id) {
-        var args = new Object[TABLES.size() * 2];
-        for (int i = 0; i < TABLES.size(); i++) {
+        var args = new Object[IndexBatch.TABLES.size() * 2];
+        for (int i = 0; i < IndexBatch.TABLES.size(); i++) {
             args[2 * i] = type;
             args[2 * i + 1] = id;
         }
