@@ -152,7 +152,8 @@ public final class RequestLimiter {
                 .build();
     }
 
-    private static TimeMeter timeMeter(Clock clock) {
+    /** Bucket4j's time read from the injected clock (so tests move time by hand); for every bucket of the server. */
+    public static TimeMeter timeMeter(Clock clock) {
         return new TimeMeter() {
             @Override
             public long currentTimeNanos() {

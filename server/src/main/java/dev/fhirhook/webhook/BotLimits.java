@@ -1,10 +1,10 @@
 package dev.fhirhook.webhook;
 
+import dev.fhirhook.http.RequestLimiter;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -40,18 +40,7 @@ final class BotLimits {
     private final ConcurrentHashMap<String, Capped> caps = new ConcurrentHashMap<>();
 
     BotLimits(Clock clock) {
-        this.time = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                Instant now = clock.instant();
-                return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return true;
-            }
-        };
+        this.time = RequestLimiter.timeMeter(clock);
     }
 
     /** Takes one token; empty when it passed, else the seconds until a token is back (at least 1). */
