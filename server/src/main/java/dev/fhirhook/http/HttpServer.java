@@ -31,6 +31,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -44,6 +45,10 @@ public final class HttpServer implements AutoCloseable {
     /** @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/} */
     public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
             List<String> trustedProxies) {}
+
+    /** How much of an unread body is read and discarded after an early answer (see Dispatch.answerThenDrain). */
+    static final long DRAIN_BYTES = 4L * 1024 * 1024;
+    static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
     private final Server server;
     private final ServerConnector connector;
@@ -95,6 +100,7 @@ public final class HttpServer implements AutoCloseable {
 
     private static final class Dispatch extends Handler.Abstract {
         private static final String BODY_READ = "fhirhook.body-read";
+        private static final String BODY_OPENED = "fhirhook.body-opened";
 
         private final Settings settings;
         private final String baseUrl;
@@ -131,8 +137,12 @@ public final class HttpServer implements AutoCloseable {
                 // Medplum sends this one as plain JSON; Retry-After is fhirhook's addition
                 var result = new ApiResponse(429, ApiResponse.JSON, outcome.headers(), outcome.body())
                         .withHeader("Retry-After", Long.toString(throttled.retryAfterSeconds()));
-                if (hasContent(request)) result.withHeader("Connection", "close");
-                write(response, callback, result, ids);
+                if (hasContent(request)) {
+                    result.withHeader("Connection", "close");
+                    answerThenDrain(request, response, callback, result, ids);
+                } else {
+                    write(response, callback, result, ids);
+                }
                 return true;
             }
             ApiResponse result;
@@ -145,12 +155,16 @@ public final class HttpServer implements AutoCloseable {
                 var auth = headers.get("authorization");
                 result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst());
             }
+            if (limit instanceof RequestLimiter.Decision.Passed passed) {
+                result.withHeader("RateLimit", "\"requests\";r=" + passed.remaining() + ";t=" + passed.resetSeconds());
+            }
             if (request.getAttribute(BODY_READ) == null && hasContent(request)) {
                 // answered without reading the body (401, 413, ...): the connection cannot be reused, so say so
                 result.withHeader("Connection", "close");
-            }
-            if (limit instanceof RequestLimiter.Decision.Passed passed) {
-                result.withHeader("RateLimit", "\"requests\";r=" + passed.remaining() + ";t=" + passed.resetSeconds());
+                if (request.getAttribute(BODY_OPENED) == null) {
+                    answerThenDrain(request, response, callback, result, ids);
+                    return true;
+                }
             }
             write(response, callback, result, ids);
             return true;
@@ -239,14 +253,57 @@ public final class HttpServer implements AutoCloseable {
             long declared = request.getLength();
             if (declared > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
             if (declared == 0) return new byte[0];
+            request.setAttribute(BODY_OPENED, Boolean.TRUE);
             try (InputStream in = Content.Source.asInputStream(request)) {
                 byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-                if (bytes.length > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
+                if (bytes.length > maxBodyBytes) {
+                    // a chunked body over the limit: discard the rest now, as answerThenDrain does for unread ones
+                    discard(in);
+                    throw ApiException.tooLarge("Request body too large");
+                }
                 request.setAttribute(BODY_READ, Boolean.TRUE);
                 return bytes;
             } catch (IOException e) {
                 // the client sent less than it announced, or broken chunked framing
                 throw ApiException.badRequest("http.incomplete-body", "Request body incomplete or malformed");
+            }
+        }
+
+        /**
+         * Writes an answer given before the client finished sending its body, then reads and discards the rest of
+         * the body, up to {@link #DRAIN_BYTES} and {@link #DRAIN_NANOS}. Closing a socket with unread bytes makes
+         * the kernel reset the connection, and a client still writing its body then sees "connection reset" instead
+         * of the 401 or 413 it was sent. A body announced as larger than the bound is not read at all.
+         */
+        private void answerThenDrain(Request request, Response response, Callback callback, ApiResponse result,
+                RequestIds ids) {
+            try (var written = Blocker.callback()) {
+                write(response, written, result, ids);
+                written.block();
+            } catch (IOException | RuntimeException e) {
+                callback.failed(e);
+                return;
+            }
+            if (request.getLength() <= DRAIN_BYTES) {
+                try (InputStream in = Content.Source.asInputStream(request)) {
+                    discard(in);
+                } catch (IOException | RuntimeException e) {
+                    // closed before the end of the body (over the bound): Jetty closes the connection anyway
+                }
+            }
+            callback.succeeded();
+        }
+
+        /** Reads and drops the rest of a body, at most DRAIN_BYTES for at most DRAIN_NANOS; never throws. */
+        private static void discard(InputStream in) {
+            // a bound on wall time for a network read, not a business rule: the injected clock has no say here
+            long deadline = System.nanoTime() + DRAIN_NANOS;
+            long left = DRAIN_BYTES;
+            byte[] sink = new byte[16 * 1024];
+            try {
+                for (int n; left > 0 && System.nanoTime() < deadline && (n = in.read(sink)) >= 0; ) left -= n;
+            } catch (IOException | RuntimeException e) {
+                // the client gave up or broke its framing: nothing left to protect
             }
         }
 

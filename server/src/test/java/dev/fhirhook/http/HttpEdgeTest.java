@@ -412,6 +412,55 @@ class HttpEdgeTest {
         assertNoPatients();
     }
 
+    // --- answers given before the body was read ---------------------------------------------------------
+
+    static Stream<Arguments> earlyAnswers() {
+        byte[] body = new byte[(int) HttpServer.DRAIN_BYTES];
+        java.util.Arrays.fill(body, (byte) ' ');
+        var chunked = new ByteArrayOutputStream();
+        for (int at = 0; at < body.length; at += 64 * 1024) {
+            chunked.writeBytes((Integer.toHexString(64 * 1024) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunked.write(body, at, 64 * 1024);
+            chunked.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        chunked.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String length = "Content-Length: " + body.length + "\r\n";
+        return Stream.of(
+                arguments(named("413, Content-Length over the limit", authorization + "\r\n" + length), body, 413),
+                arguments(named("413, chunked over the limit", authorization + "\r\nTransfer-Encoding: chunked\r\n"),
+                        chunked.toByteArray(), 413),
+                arguments(named("401, no credentials", "Basic Ym9ndXM6Ym9ndXM=\r\n" + length), body, 401));
+    }
+
+    @ParameterizedTest
+    @MethodSource("earlyAnswers")
+    void a_client_that_keeps_sending_its_body_reads_the_early_answer(String headers, byte[] body, int status)
+            throws Exception {
+        // An ordinary client writes its whole body while the answer is already on its way. The server reads and
+        // discards the rest (up to HttpServer.DRAIN_BYTES) before closing: closing with unread bytes would reset the
+        // connection, and the client would see "connection reset" instead of the answer.
+        try (var socket = new Socket(InetAddress.getLoopbackAddress(), TestServer.get().server().port())) {
+            socket.setSoTimeout(15_000);
+            byte[] head = ("POST /fhir/R4/Patient HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\n"
+                    + "Authorization: " + headers + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            var writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    socket.getOutputStream().write(head);
+                    socket.getOutputStream().write(body);
+                    socket.getOutputStream().flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            var reply = read(socket.getInputStream());
+            assertOutcome(reply, status);
+            assertThat(reply.header("connection")).as(reply.toString()).isEqualTo("close");
+            writer.get(15, java.util.concurrent.TimeUnit.SECONDS); // every byte was taken, none refused by a reset
+            assertThat(socket.getInputStream().read()).as("a clean end of stream after the answer").isEqualTo(-1);
+        }
+        assertNoPatients();
+    }
+
     private static void assertNoPatients() {
         var history = project.api().get("/fhir/R4/Patient/_history");
         assertThat(history.json().path("entry")).as(history.toString()).isEmpty();
