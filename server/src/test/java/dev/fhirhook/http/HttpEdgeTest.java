@@ -461,6 +461,26 @@ class HttpEdgeTest {
         assertNoPatients();
     }
 
+    @Test
+    void a_client_that_announces_a_body_and_sends_none_gets_the_answer_and_the_connection_closes_soon()
+            throws IOException {
+        // 401 before the body is read: waiting to discard a body that never comes must not hold the connection
+        // open for the connector's idle timeout once the answer is out (HttpServer.DRAIN_NANOS at the most)
+        try (var socket = new Socket(InetAddress.getLoopbackAddress(), TestServer.get().server().port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /fhir/R4/Patient HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/fhir+json\r\nContent-Length: 1000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            long start = System.nanoTime();
+            var reply = read(socket.getInputStream());
+            assertOutcome(reply, 401);
+            assertThat(socket.getInputStream().read()).as("the server closes after the answer").isEqualTo(-1);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(java.time.Duration.ofNanos(HttpServer.DRAIN_NANOS).plusSeconds(5));
+        }
+    }
+
     private static void assertNoPatients() {
         var history = project.api().get("/fhir/R4/Patient/_history");
         assertThat(history.json().path("entry")).as(history.toString()).isEmpty();
