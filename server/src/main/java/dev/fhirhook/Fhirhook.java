@@ -62,6 +62,9 @@ public final class Fhirhook implements AutoCloseable {
     private final AsyncJobs jobs;
     private final WebhookEndpoint webhooks;
     private final AuditLog auditLog;
+    private final Thread shutdownHook = new Thread(this::close, "fhirhook-shutdown");
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    private boolean closing;
 
     /** What runs besides HTTP and the database, closed in reverse order of start. */
     private record Running(BotRuntime botRuntime, AsyncJobs jobs, WebhookEndpoint webhooks, AuditLog auditLog) {}
@@ -74,6 +77,9 @@ public final class Fhirhook implements AutoCloseable {
         this.jobs = running.jobs();
         this.webhooks = running.webhooks();
         this.auditLog = running.auditLog();
+        // one hook closes everything in order on SIGTERM: HTTP first (letting requests in flight finish), the
+        // embedded PostgreSQL last; its library's own hook would stop PostgreSQL under the requests still running
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */
@@ -123,7 +129,7 @@ public final class Fhirhook implements AutoCloseable {
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search, bundles,
                     new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs), webhooks);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
-                    config.maxJsonBytes(), config.trustedProxies());
+                    config.maxJsonBytes(), config.trustedProxies(), config.shutdownGrace());
             var limiter = switch (config.rateLimitStore()) {
                 case LOCAL -> new RequestLimiter(config.rateLimits(), clock);
                 case POSTGRES -> RequestLimiter.shared(config.rateLimits(), clock, database.dataSource());
@@ -148,8 +154,25 @@ public final class Fhirhook implements AutoCloseable {
 
     public Bootstrap.AdminClient adminClient() { return adminClient; }
 
+    /** Blocks until {@link #close()} has finished, whoever called it (the shutdown hook on SIGTERM). */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Stops serving (requests in flight get the configured grace), then the runtime, the audit log and the database. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closing) return;
+            closing = true;
+        }
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already; the hook will find this instance closed
+            }
+        }
         try {
             http.close();
         } catch (Exception e) {
@@ -160,6 +183,7 @@ public final class Fhirhook implements AutoCloseable {
             botRuntime.close();
             auditLog.close(); // after the runs that write to it, before the database
             database.close();
+            closed.countDown();
         }
     }
 

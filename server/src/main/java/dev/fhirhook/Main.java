@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,14 +61,9 @@ public final class Main {
         public Integer call() throws InterruptedException {
             Config config = options.load();
             var server = Fhirhook.start(config, Clock.systemUTC());
-            var stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "shutdown"));
             System.out.println("fhirhook " + Fhirhook.VERSION + " listening on " + server.baseUrl()
                     + " (FHIR base " + server.baseUrl() + "fhir/R4/)");
-            stopped.await();
+            server.awaitClosed(); // SIGTERM: the server's shutdown hook stops it in order
             return 0;
         }
     }

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param bots concurrency caps of bot runs
  * @param webhookMaxBodyBytes the largest body any Bot's {@code webhook.maxBodyBytes} may allow (each bot's default
  *                            is 1 MiB or this, whichever is smaller)
+ * @param shutdownGrace how long a stop waits for the requests in flight (a bot run, a webhook) to finish before it
+ *                      cuts them; new connections are refused meanwhile
  */
 public record Config(
         String host,
@@ -28,7 +30,8 @@ public record Config(
         RateLimits rateLimits,
         RateLimitStore rateLimitStore,
         Bots bots,
-        long webhookMaxBodyBytes) {
+        long webhookMaxBodyBytes,
+        java.time.Duration shutdownGrace) {
 
     /**
      * Where rate-limit buckets live: {@code LOCAL} in each node's memory (a client may send the limit to every

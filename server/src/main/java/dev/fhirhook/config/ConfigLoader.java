@@ -30,7 +30,7 @@ public final class ConfigLoader {
             "max-json-size", "trusted-proxies",
             "rate-limit-default", "rate-limit-auth", "rate-limit-login", "rate-limit-store",
             "bot-max-concurrency", "bot-max-concurrency-per-bot",
-            "webhook-max-body-size");
+            "webhook-max-body-size", "shutdown-grace");
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(b|kb|mb)?", Pattern.CASE_INSENSITIVE);
@@ -221,8 +221,9 @@ public final class ConfigLoader {
         int botRunsPerBot = intValue("bot-max-concurrency-per-bot", Config.Bots.DEFAULTS.maxConcurrentRunsPerBot(), 1, 10_000);
         if (botRunsPerBot > botRuns) throw bad("bot-max-concurrency-per-bot", "must not exceed bot-max-concurrency (" + botRuns + ")");
         long webhookMaxBody = sizeValue("webhook-max-body-size", 8L * 1024 * 1024, 1024, 64L * 1024 * 1024);
+        var shutdownGrace = java.time.Duration.ofSeconds(intValue("shutdown-grace", 25, 0, 900));
         return new Config(host, port, baseUrl, data, database,
                 new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits, store,
-                new Config.Bots(botRuns, botRunsPerBot), webhookMaxBody);
+                new Config.Bots(botRuns, botRunsPerBot), webhookMaxBody, shutdownGrace);
     }
 }

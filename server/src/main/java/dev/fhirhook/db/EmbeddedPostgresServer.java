@@ -31,7 +31,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             var pg = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
-                    .setRegisterShutdownHook(true)
+                    // stopped by Database.close, last in Fhirhook's ordered shutdown; a hook of its own would stop it
+                    // while requests in flight still use it
+                    .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     // A new cluster compares text by code point with memcmp (PostgreSQL 17's builtin provider):
                     // the same order as the libc C.UTF-8 it got before, without a strcoll call per comparison,

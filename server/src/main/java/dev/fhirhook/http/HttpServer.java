@@ -31,6 +31,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -43,8 +44,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpServer implements AutoCloseable {
     /** Settings of the HTTP layer. */
     /** @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/} */
+    /** @param shutdownGrace how long {@link #close()} lets requests in flight finish; new connections are refused */
     public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
-            List<String> trustedProxies) {}
+            List<String> trustedProxies, java.time.Duration shutdownGrace) {}
 
     /** How much of an unread body is read and discarded after an early answer (see Dispatch.answerThenDrain). */
     static final long DRAIN_BYTES = 4L * 1024 * 1024;
@@ -76,7 +78,12 @@ public final class HttpServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         baseUrl = settings.baseUrl().orElse("http://localhost:" + connector.getLocalPort() + "/");
-        server.setHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator, limiter, audit));
+        // Jetty's own default stop cuts the requests in flight: a webhook whose bot had written its Invoice would
+        // see its connection closed, and the provider would send it again. Stopping now refuses new connections,
+        // answers 503 to new requests on open ones, and waits up to the grace for the rest.
+        var graceful = new GracefulHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator, limiter, audit));
+        server.setHandler(graceful);
+        server.setStopTimeout(settings.shutdownGrace().toMillis());
         server.setErrorHandler(new OutcomeErrorHandler(baseUrl));
     }
 

@@ -387,6 +387,18 @@ class ConfigLoaderTest {
         assertRejected(source, "bot-max-concurrency-per-bot", "100000", "between 1 and");
     }
 
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void the_shutdown_grace_is_whole_seconds_from_0_to_900_from_any_source(Source source) {
+        assertThat(ConfigLoader.load(Map.of(), Map.of(), null).shutdownGrace()).isEqualTo(java.time.Duration.ofSeconds(25));
+        assertThat(source.load(dir, "shutdown-grace", "0").shutdownGrace()).isEqualTo(java.time.Duration.ZERO);
+        assertThat(source.load(dir, "shutdown-grace", "900").shutdownGrace()).isEqualTo(java.time.Duration.ofMinutes(15));
+        assertRejected(source, "shutdown-grace", "-1", "between 0 and");
+        assertRejected(source, "shutdown-grace", "901", "between 0 and");
+        assertRejected(source, "shutdown-grace", "30s", "whole number");
+        assertRejected(source, "shutdown-grace", "99999999999999999999", "whole number");
+    }
+
     @Test
     void bot_concurrency_caps_default_and_the_per_bot_cap_cannot_exceed_the_server_cap() {
         assertThat(ConfigLoader.load(Map.of(), Map.of(), null).bots()).isEqualTo(Config.Bots.DEFAULTS);

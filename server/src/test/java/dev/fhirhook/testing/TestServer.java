@@ -69,6 +69,8 @@ public final class TestServer {
         flags.put("data", data.toString());
         flags.put("admin-client-id", ADMIN_ID);
         flags.put("admin-client-secret", ADMIN_SECRET);
+        // servers no test stops are closed by their shutdown hook when the test JVM exits: keep that short
+        flags.put("shutdown-grace", "5");
         flags.putAll(extra);
         return ConfigLoader.load(Map.of(), flags, null);
     }

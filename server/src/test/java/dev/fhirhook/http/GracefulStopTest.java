@@ -1,0 +1,116 @@
+package dev.fhirhook.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fhirhook.Fhirhook;
+import dev.fhirhook.testing.Api;
+import dev.fhirhook.testing.TestBot;
+import dev.fhirhook.testing.TestServer;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stopping a server (what SIGTERM does) lets the requests in flight finish within the grace, refuses new ones,
+ * and only then stops what they use. A second server on the shared PostgreSQL is stopped, so the other tests
+ * keep theirs.
+ */
+class GracefulStopTest {
+    private static final String SLOW_BOT = """
+            exports.handler = async (medplum, event) => {
+              await medplum.createResource({resourceType: 'Patient', name: [{family: event.input.name + '-started'}]});
+              await new Promise((resolve) => setTimeout(resolve, 3000));
+              const done = await medplum.createResource({resourceType: 'Patient', name: [{family: event.input.name}]});
+              return done.id;
+            };
+            """;
+
+    @Test
+    void a_bot_run_in_flight_when_the_server_stops_finishes_and_new_requests_are_refused() throws Exception {
+        var project = TestServer.get().newProject();
+        var bot = TestBot.create(project).deploy(SLOW_BOT);
+        String name = "graceful" + System.nanoTime();
+        var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-graceful-"), Map.of(
+                "database-url", sharedDatabaseUrl(), "database-user", "postgres", "shutdown-grace", "20")),
+                Clock.systemUTC());
+        int port = server.port();
+        var client = new Api(server.baseUrl(), project.clientId(), project.secret());
+        var inFlight = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
+                "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
+        awaitPatient(project.api(), name + "-started"); // the run is under way, in its 3 s wait
+
+        long stopStart = System.nanoTime();
+        var stopping = CompletableFuture.runAsync(server::close);
+        assertThat(refusedWithin(port, Duration.ofSeconds(2))).as("a new request while stopping is refused").isTrue();
+
+        var reply = inFlight.get(30, TimeUnit.SECONDS);
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        String created = reply.body().replace("\"", "");
+        stopping.get(30, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - stopStart)).as("the stop waited for the run")
+                .isGreaterThan(Duration.ofSeconds(1));
+        var stored = project.api().get("/fhir/R4/Patient/" + created);
+        assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
+        assertThat(stored.json().path("name").path(0).path("family").asText()).isEqualTo(name);
+    }
+
+    @Test
+    void with_no_grace_a_stop_does_not_wait() throws Exception {
+        var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-nograce-"), Map.of(
+                "database-url", sharedDatabaseUrl(), "database-user", "postgres", "shutdown-grace", "0")),
+                Clock.systemUTC());
+        int port = server.port();
+        long start = System.nanoTime();
+        server.close();
+        server.close(); // a second close is a no-op
+        server.awaitClosed();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(refusedWithin(port, Duration.ofSeconds(1))).isTrue();
+    }
+
+    private static String sharedDatabaseUrl() {
+        var m = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/").matcher(TestServer.get().server().database().jdbcUrl());
+        assertThat(m.find()).isTrue();
+        return "jdbc:postgresql://127.0.0.1:" + m.group(1) + "/postgres";
+    }
+
+    private static void awaitPatient(Api api, String family) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (Instant.now().isBefore(deadline)) {
+            var found = api.get("/fhir/R4/Patient?family=" + family);
+            if (found.status() == 200 && found.json().path("entry").size() > 0) return;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the bot run did not start: no Patient " + family);
+    }
+
+    /** True once a connection to the port is refused, or a request on a new one is answered 503. */
+    private static boolean refusedWithin(int port, Duration limit) throws InterruptedException {
+        Instant deadline = Instant.now().plus(limit);
+        while (Instant.now().isBefore(deadline)) {
+            try (var socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                socket.setSoTimeout(2_000);
+                socket.getOutputStream().write("GET /healthcheck HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String status = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                if (status.endsWith("503")) return true;
+            } catch (ConnectException e) {
+                return true;
+            } catch (IOException e) {
+                // reset while the connector closes: try again
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+}
