@@ -360,6 +360,8 @@ public final class HttpServer implements AutoCloseable {
                 case 413 -> ApiException.tooLarge("Request body too large");
                 case 415 -> ApiException.unsupportedMediaType();
                 case 505 -> ApiException.httpVersionNotSupported();
+                // GracefulHandler's answer to a request that arrives while the server stops
+                case 503 -> ApiException.unavailable("http.shutting-down", "The server is shutting down; retry shortly");
                 default -> status >= 500 ? ApiException.internal()
                         : ApiException.badRequest("http.bad-request", switch (status) {
                             case 414 -> "Request URI too long";
@@ -375,6 +377,7 @@ public final class HttpServer implements AutoCloseable {
             // Jetty closes the connection after a request it could not parse; saying so keeps clients from reusing
             // it for their next request, which would then fail with no response at all
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
             response.write(true, ByteBuffer.wrap(FhirJson.bytes(outcome)), callback);
             return true;
         }
