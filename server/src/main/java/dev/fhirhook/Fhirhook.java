@@ -159,12 +159,28 @@ public final class Fhirhook implements AutoCloseable {
         closed.await();
     }
 
-    /** Stops serving (requests in flight get the configured grace), then the runtime, the audit log and the database. */
+    /**
+     * Stops serving (requests in flight get the configured grace), then the runtime, the audit log and the database.
+     * A second caller, such as the shutdown hook while a stop is under way, returns once the first has finished.
+     */
     @Override
     public void close() {
+        boolean first;
         synchronized (this) {
-            if (closing) return;
+            first = !closing;
             closing = true;
+        }
+        if (!first) {
+            boolean interrupted = false;
+            while (closed.getCount() > 0) {
+                try {
+                    closed.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            return;
         }
         if (Thread.currentThread() != shutdownHook) {
             try {
@@ -178,12 +194,15 @@ public final class Fhirhook implements AutoCloseable {
         } catch (Exception e) {
             // keep stopping: the database must still be closed
         } finally {
-            webhooks.close(); // writes the queued webhook AuditEvents while the database is still there
-            jobs.close();
-            botRuntime.close();
-            auditLog.close(); // after the runs that write to it, before the database
-            database.close();
-            closed.countDown();
+            try {
+                webhooks.close(); // writes the queued webhook AuditEvents while the database is still there
+                jobs.close();
+                botRuntime.close();
+                auditLog.close(); // after the runs that write to it, before the database
+                database.close();
+            } finally {
+                closed.countDown();
+            }
         }
     }
 

@@ -52,11 +52,18 @@ class GracefulStopTest {
         assertThat(patients(project.api(), name)).as("the run is still in flight when the stop begins").isZero();
         var stopping = CompletableFuture.runAsync(server::close);
         assertThat(refusedWithin(port, Duration.ofSeconds(5))).as("a new request while stopping is refused").isTrue();
+        // a second close (the JVM's shutdown hook, a test harness) returns only when the stop is complete, so that
+        // nothing it does next (deleting the data directory) races the database's shutdown
+        var alsoStopping = CompletableFuture.runAsync(server::close);
+        Thread.sleep(200);
+        assertThat(inFlight).isNotDone();
+        assertThat(alsoStopping).as("a second close waits for the first").isNotDone();
 
         var reply = inFlight.get(30, TimeUnit.SECONDS);
         assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
         String created = reply.body().replace("\"", "");
         stopping.get(30, TimeUnit.SECONDS);
+        alsoStopping.get(30, TimeUnit.SECONDS);
         var stored = project.api().get("/fhir/R4/Patient/" + created);
         assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
         assertThat(stored.json().path("name").path(0).path("family").asText()).isEqualTo(name);
