@@ -40,14 +40,12 @@ class GracefulStopTest {
         var project = TestServer.get().newProject();
         var bot = TestBot.create(project).deploy(SLOW_BOT);
         String name = "graceful" + System.nanoTime();
-        var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-graceful-"), Map.of(
-                "database-url", sharedDatabaseUrl(), "database-user", "postgres", "shutdown-grace", "20")),
-                Clock.systemUTC());
+        var server = secondServer("20");
         int port = server.port();
         var client = new Api(server.baseUrl(), project.clientId(), project.secret());
         var inFlight = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
                 "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
-        awaitPatient(project.api(), name + "-started"); // the run is under way, in its 3 s wait
+        awaitPatient(project.api(), name + "-started"); // the run is under way, in its 4 s wait
 
         assertThat(patients(project.api(), name)).as("the run is still in flight when the stop begins").isZero();
         var stopping = CompletableFuture.runAsync(server::close);
@@ -74,9 +72,7 @@ class GracefulStopTest {
         var project = TestServer.get().newProject();
         var bot = TestBot.create(project).deploy(SLOW_BOT);
         String name = "pipelined" + System.nanoTime();
-        var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-graceful-"), Map.of(
-                "database-url", sharedDatabaseUrl(), "database-user", "postgres", "shutdown-grace", "20")),
-                Clock.systemUTC());
+        var server = secondServer("20");
         String body = "{\"name\":\"" + name + "\"}";
         String auth = java.util.Base64.getEncoder().encodeToString(
                 (project.clientId() + ":" + project.secret()).getBytes(StandardCharsets.UTF_8));
@@ -100,9 +96,7 @@ class GracefulStopTest {
 
     @Test
     void with_no_grace_a_stop_does_not_wait() throws Exception {
-        var server = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-nograce-"), Map.of(
-                "database-url", sharedDatabaseUrl(), "database-user", "postgres", "shutdown-grace", "0")),
-                Clock.systemUTC());
+        var server = secondServer("0");
         int port = server.port();
         long start = System.nanoTime();
         server.close();
@@ -112,10 +106,13 @@ class GracefulStopTest {
         assertThat(refusedWithin(port, Duration.ofSeconds(1))).isTrue();
     }
 
-    private static String sharedDatabaseUrl() {
+    /** A server of its own on the shared PostgreSQL, with the given shutdown grace in seconds. */
+    private static Fhirhook secondServer(String grace) {
         var m = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/").matcher(TestServer.get().server().database().jdbcUrl());
         assertThat(m.find()).isTrue();
-        return "jdbc:postgresql://127.0.0.1:" + m.group(1) + "/postgres";
+        return Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-graceful-"), Map.of(
+                "database-url", "jdbc:postgresql://127.0.0.1:" + m.group(1) + "/postgres", "database-user", "postgres",
+                "shutdown-grace", grace)), Clock.systemUTC());
     }
 
     private static int patients(Api api, String family) {
