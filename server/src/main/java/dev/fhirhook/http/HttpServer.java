@@ -42,9 +42,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the route needs it, runs the route on a virtual thread and writes the response with the standard headers.
  */
 public final class HttpServer implements AutoCloseable {
-    /** Settings of the HTTP layer. */
-    /** @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/} */
-    /** @param shutdownGrace how long {@link #close()} lets requests in flight finish; new connections are refused */
+    /**
+     * Settings of the HTTP layer.
+     *
+     * @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/}
+     * @param shutdownGrace how long {@link #close()} lets requests in flight finish; new connections are refused
+     */
     public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
             List<String> trustedProxies, java.time.Duration shutdownGrace) {}
 
