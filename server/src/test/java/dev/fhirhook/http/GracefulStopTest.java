@@ -29,7 +29,7 @@ class GracefulStopTest {
     private static final String SLOW_BOT = """
             exports.handler = async (medplum, event) => {
               await medplum.createResource({resourceType: 'Patient', name: [{family: event.input.name + '-started'}]});
-              await new Promise((resolve) => setTimeout(resolve, 4000));
+              await new Promise((resolve) => setTimeout(resolve, 6000));
               const done = await medplum.createResource({resourceType: 'Patient', name: [{family: event.input.name}]});
               return done.id;
             };
@@ -45,7 +45,7 @@ class GracefulStopTest {
         var client = new Api(server.baseUrl(), project.clientId(), project.secret());
         var inFlight = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
                 "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
-        awaitPatient(project.api(), name + "-started"); // the run is under way, in its 4 s wait
+        awaitPatient(project.api(), name + "-started"); // the run is under way, in its 6 s wait
 
         assertThat(patients(project.api(), name)).as("the run is still in flight when the stop begins").isZero();
         var stopping = CompletableFuture.runAsync(server::close);
