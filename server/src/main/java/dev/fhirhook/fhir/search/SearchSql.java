@@ -525,7 +525,9 @@ final class SearchSql {
             }
             sql.append(")");
         } else {
-            sql.append(x).append(".url = ?");
+            // rows a URL, urn: or canonical can match have no target; saying so lets the planner use the partial
+            // index search_reference_url (V12), which leaves out the "Type/id" rows
+            sql.append("(").append(x).append(".url = ? and ").append(x).append(".target_id is null)");
             args.add(SearchText.bound(value));
         }
     }

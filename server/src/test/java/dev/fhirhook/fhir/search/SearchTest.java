@@ -234,6 +234,24 @@ class SearchTest {
     }
 
     @Test
+    void references_compared_by_url_urn_and_canonical_are_found_and_local_ones_are_not_matched_by_url() {
+        // the url comparison covers only rows without a target (V12 indexes just those)
+        var fhir = FhirClient.inNewProject();
+        String local = fhir.create("{\"resourceType\":\"Patient\"}");
+        String byUrn = fhir.create(observation("{\"reference\":\"urn:uuid:0b7c5a4e-8f5d-4c1e-9a55-3f1e2d6b7a90\"}"));
+        String byLocal = fhir.create(observation("{\"reference\":\"Patient/" + local + "\"}"));
+        String answers = fhir.create("{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"completed\","
+                + "\"questionnaire\":\"http://acme.org/fhir/Questionnaire/intake|2.0\"}");
+
+        assertThat(fhir.ids("Observation", "subject", "urn:uuid:0b7c5a4e-8f5d-4c1e-9a55-3f1e2d6b7a90")).containsExactly(byUrn);
+        assertThat(fhir.ids("QuestionnaireResponse", "questionnaire", "http://acme.org/fhir/Questionnaire/intake|2.0"))
+                .containsExactly(answers);
+        assertThat(fhir.ids("QuestionnaireResponse", "questionnaire", "http://acme.org/fhir/Questionnaire/intake")).isEmpty();
+        assertThat(fhir.ids("Observation", "subject", "Patient/" + local)).containsExactly(byLocal);
+        assertThat(fhir.ids("Observation", "subject", "https://other.example/Patient/" + local)).isEmpty();
+    }
+
+    @Test
     void reference_identifier_modifier_matches_logical_references() {
         var fhir = FhirClient.inNewProject();
         String logical = fhir.create(observation("{\"identifier\":{\"system\":\"http://ids.example\",\"value\":\"X-9\"}}"));
