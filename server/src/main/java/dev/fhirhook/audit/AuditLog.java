@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,13 +48,15 @@ public final class AuditLog implements AutoCloseable {
     private record Pending(Stored event, CompletableFuture<Void> committed) {}
 
     private final ResourceStore store;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final Thread writer;
-    private volatile boolean closed;
+    private final BatchWriter<Pending> writer;
 
     public AuditLog(ResourceStore store) {
         this.store = store;
-        this.writer = Thread.ofPlatform().daemon().name("audit-writer").start(this::run);
+        this.writer = new BatchWriter<>("audit-writer", QUEUE_CAPACITY, MAX_BATCH, Duration.ofSeconds(30), this::write,
+                (batch, e) -> {
+                    log.error("the audit writer failed; its batch is released", e);
+                    batch.forEach(p -> p.committed().completeExceptionally(e));
+                });
     }
 
     /**
@@ -100,11 +99,7 @@ public final class AuditLog implements AutoCloseable {
         if (destinations.contains(Destination.LOG)) log.info("{}", event);
         if (!destinations.contains(Destination.RESOURCE)) return;
         var pending = new Pending(new Stored(projectId, event), new CompletableFuture<>());
-        if (closed || !queue.offer(pending)) {
-            storeAll(List.of(pending.event()));
-            return;
-        }
-        if (closed && queue.remove(pending)) { // closed while queuing: the writer may be gone
+        if (!writer.offer(pending) || writer.takeBackIfClosed(pending)) {
             storeAll(List.of(pending.event()));
             return;
         }
@@ -122,30 +117,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** How many events wait for the writer. */
     public int queued() {
-        return queue.size();
-    }
-
-    private void run() {
-        var batch = new ArrayList<Pending>(MAX_BATCH);
-        while (true) {
-            try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closed) return;
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                write(batch);
-            } catch (InterruptedException e) {
-                if (closed) return;
-            } catch (RuntimeException | Error e) {
-                log.error("the audit writer failed; its batch is released", e);
-                batch.forEach(p -> p.committed().completeExceptionally(e));
-            } finally {
-                batch.clear();
-            }
-        }
+        return writer.queued();
     }
 
     private void write(List<Pending> batch) {
@@ -156,14 +128,6 @@ public final class AuditLog implements AutoCloseable {
     /** Writes what is queued and stops the writer; later events are written by their callers. */
     @Override
     public void close() {
-        closed = true;
-        try {
-            writer.join(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        var left = new ArrayList<Pending>();
-        queue.drainTo(left);
-        if (!left.isEmpty()) write(left);
+        writer.close();
     }
 }

@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.audit.AuditLog;
+import dev.fhirhook.audit.BatchWriter;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,16 +48,17 @@ final class WebhookAudit implements AutoCloseable {
     private final AuditLog auditLog;
     private final Clock clock;
     private final WebhookMetrics metrics;
-    private final BlockingQueue<Entry> queue;
-    private final Thread writer;
-    private volatile boolean closing;
+    private final BatchWriter<Entry> writer;
 
     WebhookAudit(AuditLog auditLog, Clock clock, WebhookMetrics metrics, int capacity) {
         this.auditLog = auditLog;
         this.clock = clock;
         this.metrics = metrics;
-        this.queue = new ArrayBlockingQueue<>(capacity);
-        this.writer = Thread.ofPlatform().daemon().name("webhook-audit").start(this::run);
+        this.writer = new BatchWriter<>("webhook-audit", capacity, BATCH, Duration.ofSeconds(5), this::write,
+                (batch, e) -> {
+                    metrics.auditFailed(batch.size());
+                    log.warn("could not write {} webhook AuditEvents: {}", batch.size(), e.toString());
+                });
     }
 
     void refused(Refusal refusal, Request request) {
@@ -71,37 +71,14 @@ final class WebhookAudit implements AutoCloseable {
     }
 
     int queued() {
-        return queue.size();
+        return writer.queued();
     }
 
     private void record(Reason reason, String detail, Optional<String> projectId, Optional<String> membershipId,
             Optional<String> botId, Request request) {
         metrics.count(reason);
-        if (closing || !queue.offer(new Entry(reason, detail, projectId, membershipId, botId, request, clock.instant()))) {
+        if (!writer.offer(new Entry(reason, detail, projectId, membershipId, botId, request, clock.instant()))) {
             metrics.auditDropped();
-        }
-    }
-
-    private void run() {
-        var batch = new ArrayList<Entry>(BATCH);
-        while (true) {
-            try {
-                var first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closing) return;
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
-                write(batch);
-            } catch (InterruptedException e) {
-                if (closing) return;
-            } catch (RuntimeException e) {
-                metrics.auditFailed(batch.size());
-                log.warn("could not write {} webhook AuditEvents: {}", batch.size(), e.toString());
-            } finally {
-                batch.clear();
-            }
         }
     }
 
@@ -159,14 +136,9 @@ final class WebhookAudit implements AutoCloseable {
         return event;
     }
 
-    /** Stops taking events and writes what is queued (for at most a few seconds). */
+    /** Stops taking events and writes what is queued. */
     @Override
     public void close() {
-        closing = true;
-        try {
-            writer.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close();
     }
 }
