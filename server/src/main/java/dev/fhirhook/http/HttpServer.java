@@ -147,12 +147,7 @@ public final class HttpServer implements AutoCloseable {
                 // Medplum sends this one as plain JSON; Retry-After is fhirhook's addition
                 var result = new ApiResponse(429, ApiResponse.JSON, outcome.headers(), outcome.body())
                         .withHeader("Retry-After", Long.toString(throttled.retryAfterSeconds()));
-                if (hasContent(request)) {
-                    result.withHeader("Connection", "close");
-                    answerThenDrain(request, response, callback, result, ids);
-                } else {
-                    write(response, callback, result, ids);
-                }
+                answer(request, response, callback, result, ids);
                 return true;
             }
             ApiResponse result;
@@ -168,16 +163,21 @@ public final class HttpServer implements AutoCloseable {
             if (limit instanceof RequestLimiter.Decision.Passed passed) {
                 result.withHeader("RateLimit", "\"requests\";r=" + passed.remaining() + ";t=" + passed.resetSeconds());
             }
+            answer(request, response, callback, result, ids);
+            return true;
+        }
+
+        /** Writes the answer; one given before the body was read (401, 413, 429, ...) also ends the connection. */
+        private void answer(Request request, Response response, Callback callback, ApiResponse result, RequestIds ids) {
             if (request.getAttribute(BODY_READ) == null && hasContent(request)) {
-                // answered without reading the body (401, 413, ...): the connection cannot be reused, so say so
+                // the connection cannot be reused, so say so
                 result.withHeader("Connection", "close");
                 if (request.getAttribute(BODY_OPENED) == null) {
                     answerThenDrain(request, response, callback, result, ids);
-                    return true;
+                    return;
                 }
             }
             write(response, callback, result, ids);
-            return true;
         }
 
         private ApiResponse dispatch(Request request, Map<String, List<String>> headers, RequestIds ids,
