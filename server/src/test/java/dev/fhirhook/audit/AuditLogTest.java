@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.db.Jdbc;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.ResourceStore;
-import dev.fhirhook.fhir.ResourceTypes;
-import dev.fhirhook.fhir.definitions.SearchParameters;
-import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.testing.TestServer;
 import java.sql.Connection;
 import java.time.Clock;
@@ -29,8 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class AuditLogTest {
     private final Jdbc jdbc = TestServer.get().server().database().jdbc();
-    private final ResourceStore store = new ResourceStore(jdbc, Clock.systemUTC(),
-            new SearchIndexer(SearchParameters.load(ResourceTypes.load())));
+    private final ResourceStore store = TestServer.get().newStore(Clock.systemUTC());
     private final String projectId = TestServer.get().newProject().projectId();
 
     @Test

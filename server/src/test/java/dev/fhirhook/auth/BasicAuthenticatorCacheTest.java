@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.fhir.ResourceStore;
-import dev.fhirhook.fhir.ResourceTypes;
-import dev.fhirhook.fhir.definitions.SearchParameters;
-import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.testing.ManualClock;
 import dev.fhirhook.testing.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -22,15 +19,13 @@ import org.junit.jupiter.api.Test;
  * write made by another node (another store, another counter) is seen once the TTL has passed.
  */
 class BasicAuthenticatorCacheTest {
-    private static final SearchIndexer INDEXER = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
 
     @Test
     void a_secret_changed_on_this_node_takes_effect_at_once_and_one_changed_elsewhere_within_the_ttl() {
         var project = TestServer.get().newProject();
-        var jdbc = TestServer.get().server().database().jdbc();
         var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-        var thisNode = new ResourceStore(jdbc, clock, INDEXER);
-        var otherNode = new ResourceStore(jdbc, clock, INDEXER);
+        var thisNode = TestServer.get().newStore(clock);
+        var otherNode = TestServer.get().newStore(clock);
         var auth = new BasicAuthenticator(thisNode, clock);
         String header = basic(project.clientId(), project.secret());
 
@@ -53,7 +48,7 @@ class BasicAuthenticatorCacheTest {
     void failures_are_not_cached() {
         var project = TestServer.get().newProject();
         var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-        var auth = new BasicAuthenticator(new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER), clock);
+        var auth = new BasicAuthenticator(TestServer.get().newStore(clock), clock);
         assertThatThrownBy(() -> auth.authenticate(basic(project.clientId(), "wrong"), "127.0.0.1")).isInstanceOf(ApiException.class);
         assertThat(auth.authenticate(basic(project.clientId(), project.secret()), "127.0.0.1").projectId()).isEqualTo(project.projectId());
     }

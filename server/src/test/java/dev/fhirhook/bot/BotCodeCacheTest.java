@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.ResourceStore;
-import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.Scope;
-import dev.fhirhook.fhir.definitions.SearchParameters;
-import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.testing.ManualClock;
 import dev.fhirhook.testing.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +20,10 @@ import org.junit.jupiter.api.Test;
  * Binary is found only in its own project, and misses are never cached.
  */
 class BotCodeCacheTest {
-    private static final SearchIndexer INDEXER = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
 
     private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ResourceStore thisNode = new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER);
-    private final ResourceStore otherNode = new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER);
+    private final ResourceStore thisNode = TestServer.get().newStore(clock);
+    private final ResourceStore otherNode = TestServer.get().newStore(clock);
     private final BotCodeCache cache = new BotCodeCache(thisNode, clock);
 
     @Test

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.ResourceStore;
-import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.fhir.StoredResource;
-import dev.fhirhook.fhir.definitions.SearchParameters;
-import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.testing.ManualClock;
 import dev.fhirhook.testing.TestServer;
 import java.time.Duration;
@@ -22,11 +19,10 @@ import org.junit.jupiter.api.Test;
  * another node (another store, another counter) is seen once the TTL has passed.
  */
 class SecretsTest {
-    private static final SearchIndexer INDEXER = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
 
     private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ResourceStore thisNode = new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER);
-    private final ResourceStore otherNode = new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER);
+    private final ResourceStore thisNode = TestServer.get().newStore(clock);
+    private final ResourceStore otherNode = TestServer.get().newStore(clock);
     private final Secrets secrets = new Secrets(thisNode, clock);
 
     @Test

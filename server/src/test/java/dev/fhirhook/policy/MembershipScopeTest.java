@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.fhir.FhirJson;
-import dev.fhirhook.fhir.ResourceStore;
-import dev.fhirhook.fhir.ResourceTypes;
 import dev.fhirhook.fhir.Scope;
-import dev.fhirhook.fhir.definitions.SearchParameters;
-import dev.fhirhook.fhir.search.SearchIndexer;
 import dev.fhirhook.testing.ManualClock;
 import dev.fhirhook.testing.Members;
 import dev.fhirhook.testing.TestServer;
@@ -23,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * writes on this node at once and writes made elsewhere within the TTL.
  */
 class MembershipScopeTest {
-    private static final SearchIndexer INDEXER = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
 
     private static com.fasterxml.jackson.databind.node.ObjectNode resource(String json) {
         return (com.fasterxml.jackson.databind.node.ObjectNode) FhirJson.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -39,7 +34,7 @@ class MembershipScopeTest {
         var bot = Members.withPolicy(project, Members.policy(project,
                 "\"resource\":[{\"resourceType\":\"Invoice\"},{\"resourceType\":\"Account\"}]"));
         var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-        var store = new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER);
+        var store = TestServer.get().newStore(clock);
         var membership = store.findAnyProject("ProjectMembership", bot.membershipId()).orElseThrow();
 
         Scope scope = new MembershipPolicies(store, clock).scopeFor(membership);
@@ -59,7 +54,7 @@ class MembershipScopeTest {
         var project = TestServer.get().newProject();
         var member = Members.member(project, "\"accessPolicy\":" + Members.reference("does-not-exist"));
         var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-        var store = new ResourceStore(TestServer.get().server().database().jdbc(), clock, INDEXER);
+        var store = TestServer.get().newStore(clock);
         var membership = store.findAnyProject("ProjectMembership", member.membershipId()).orElseThrow();
         assertThatThrownBy(() -> new MembershipPolicies(store, clock).scopeFor(membership)).isInstanceOf(ApiException.class)
                 .satisfies(e -> {
@@ -75,9 +70,8 @@ class MembershipScopeTest {
         String policyId = Members.policy(project, "\"resource\":[{\"resourceType\":\"Invoice\"}]");
         var bot = Members.withPolicy(project, policyId);
         var clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-        var jdbc = TestServer.get().server().database().jdbc();
-        var thisNode = new ResourceStore(jdbc, clock, INDEXER);
-        var otherNode = new ResourceStore(jdbc, clock, INDEXER);
+        var thisNode = TestServer.get().newStore(clock);
+        var otherNode = TestServer.get().newStore(clock);
         var policies = new MembershipPolicies(thisNode, clock);
         var membership = thisNode.findAnyProject("ProjectMembership", bot.membershipId()).orElseThrow();
         var system = Scope.system(project.projectId());

@@ -3,6 +3,10 @@ package dev.fhirhook.testing;
 import dev.fhirhook.Fhirhook;
 import dev.fhirhook.config.Config;
 import dev.fhirhook.config.ConfigLoader;
+import dev.fhirhook.fhir.ResourceStore;
+import dev.fhirhook.fhir.ResourceTypes;
+import dev.fhirhook.fhir.definitions.SearchParameters;
+import dev.fhirhook.fhir.search.SearchIndexer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +80,19 @@ public final class TestServer {
     }
 
     public Fhirhook server() { return server; }
+
+    /**
+     * A ResourceStore of its own on the shared database, on {@code clock}: what another node (or a component under
+     * test) would have, with its own write counters.
+     */
+    public ResourceStore newStore(Clock clock) {
+        return new ResourceStore(server.database().jdbc(), clock, Indexer.INSTANCE);
+    }
+
+    /** Loaded once, on first use. */
+    private static final class Indexer {
+        static final SearchIndexer INSTANCE = new SearchIndexer(SearchParameters.load(ResourceTypes.load()));
+    }
 
     public String baseUrl() { return server.baseUrl(); }
 
