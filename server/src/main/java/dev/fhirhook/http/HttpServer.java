@@ -51,7 +51,10 @@ public final class HttpServer implements AutoCloseable {
     public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
             List<String> trustedProxies, java.time.Duration shutdownGrace) {}
 
-    /** How much of an unread body is read and discarded after an early answer (see Dispatch.answerThenDrain). */
+    /**
+     * How much of an unread body is read and discarded after an early answer (see Dispatch.answerThenDrain), at
+     * least: the bound is the largest body any route may read, when that is more.
+     */
     static final long DRAIN_BYTES = 4L * 1024 * 1024;
     static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
@@ -81,10 +84,12 @@ public final class HttpServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         baseUrl = settings.baseUrl().orElse("http://localhost:" + connector.getLocalPort() + "/");
+        var dispatch = new Dispatch(settings, baseUrl, new Router(routes), drainBytes(settings, routes), authenticator,
+                limiter, audit);
         // Jetty's own default stop cuts the requests in flight: a webhook whose bot had written its Invoice would
         // see its connection closed, and the provider would send it again. Stopping now refuses new connections,
         // answers 503 to new requests on open ones, and waits up to the grace for the rest.
-        var graceful = new GracefulHandler(new Dispatch(settings, baseUrl, new Router(routes), authenticator, limiter, audit));
+        var graceful = new GracefulHandler(dispatch);
         server.setHandler(graceful);
         server.setStopTimeout(settings.shutdownGrace().toMillis());
         server.setErrorHandler(new OutcomeErrorHandler(baseUrl));
@@ -108,6 +113,13 @@ public final class HttpServer implements AutoCloseable {
         server.stop();
     }
 
+    /** The largest body a request to this server may carry: any longer one is not worth reading to the end. */
+    static long drainBytes(Settings settings, List<Route> routes) {
+        long largest = Math.max(DRAIN_BYTES, settings.maxBodyBytes());
+        for (Route route : routes) largest = Math.max(largest, route.maxBodyBytes());
+        return largest;
+    }
+
     private static final class Dispatch extends Handler.Abstract {
         private static final String BODY_READ = "fhirhook.body-read";
         private static final String BODY_OPENED = "fhirhook.body-opened";
@@ -115,18 +127,20 @@ public final class HttpServer implements AutoCloseable {
         private final Settings settings;
         private final String baseUrl;
         private final Router router;
+        private final long drainBytes;
         private final Authenticator authenticator;
         private final RequestLimiter limiter;
         private final ErrorRenderer errors;
         private final RequestIdentity identity;
         private final SecurityAudit audit;
 
-        Dispatch(Settings settings, String baseUrl, Router router, Authenticator authenticator, RequestLimiter limiter,
-                SecurityAudit audit) {
+        Dispatch(Settings settings, String baseUrl, Router router, long drainBytes, Authenticator authenticator,
+                RequestLimiter limiter, SecurityAudit audit) {
             this.audit = audit;
             this.settings = settings;
             this.baseUrl = baseUrl;
             this.router = router;
+            this.drainBytes = drainBytes;
             this.authenticator = authenticator;
             this.limiter = limiter;
             this.errors = new ErrorRenderer(baseUrl);
@@ -281,7 +295,7 @@ public final class HttpServer implements AutoCloseable {
 
         /**
          * Writes an answer given before the client finished sending its body, then reads and discards the rest of
-         * the body, up to {@link #DRAIN_BYTES} and {@link #DRAIN_NANOS}. Closing a socket with unread bytes makes
+         * the body, up to {@link #drainBytes} and {@link #DRAIN_NANOS}. Closing a socket with unread bytes makes
          * the kernel reset the connection, and a client still writing its body then sees "connection reset" instead
          * of the 401 or 413 it was sent. A body announced as larger than the bound is not read at all.
          */
@@ -294,7 +308,7 @@ public final class HttpServer implements AutoCloseable {
                 callback.failed(e);
                 return;
             }
-            if (request.getLength() <= DRAIN_BYTES) {
+            if (request.getLength() <= drainBytes) {
                 try (InputStream in = Content.Source.asInputStream(request)) {
                     discard(in);
                 } catch (IOException | RuntimeException e) {
@@ -304,11 +318,11 @@ public final class HttpServer implements AutoCloseable {
             callback.succeeded();
         }
 
-        /** Reads and drops the rest of a body, at most DRAIN_BYTES for at most DRAIN_NANOS; never throws. */
-        private static void discard(InputStream in) {
+        /** Reads and drops the rest of a body, at most drainBytes for at most DRAIN_NANOS; never throws. */
+        private void discard(InputStream in) {
             // a bound on wall time for a network read, not a business rule: the injected clock has no say here
             long deadline = System.nanoTime() + DRAIN_NANOS;
-            long left = DRAIN_BYTES;
+            long left = drainBytes;
             byte[] sink = new byte[16 * 1024];
             try {
                 for (int n; left > 0 && System.nanoTime() < deadline && (n = in.read(sink)) >= 0; ) left -= n;

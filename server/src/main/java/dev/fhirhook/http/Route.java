@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * One entry of the route table: a method, a path template such as {@code /fhir/R4/{type}/{id}} and what
- * to run, and optionally a body limit of its own ({@code 0}: the server's). Literal segments are compared exactly; {@code {name}} segments capture one segment.
+ * to run, and optionally a body limit of its own ({@code 0}: the server's; for a raw route, the most it ever
+ * reads). Literal segments are compared exactly; {@code {name}} segments capture one segment.
  */
 record Route(String method, List<String> segments, Action action, long maxBodyBytes) {
 

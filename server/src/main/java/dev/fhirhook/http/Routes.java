@@ -74,11 +74,13 @@ public final class Routes {
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
                         (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())),
                 Route.of("GET", "/admin/webhook-metrics", (Route.Authenticated) (rq, p) -> webhookMetrics(webhooks, p))));
-        // public webhooks (medplum-compat §4.1): no credentials; the chain reads the body itself, after its checks
+        // public webhooks (medplum-compat §4.1): no credentials; the chain reads the body itself, after its checks,
+        // under the Bot's own limit; the route's limit is the largest a Bot may set
         for (String prefix : List.of("", "/api")) {
             for (String path : List.of("/webhook/{id}", "/projects/{projectId}/webhook/{id}")) {
                 for (String method : List.of("GET", "POST")) {
-                    routes.add(Route.of(method, prefix + path, (Route.Raw) webhooks::handle));
+                    routes.add(Route.of(method, prefix + path, (Route.Raw) webhooks::handle)
+                            .withBodyLimit(webhooks.serverMaxBodyBytes()));
                 }
             }
         }

@@ -48,6 +48,7 @@ public final class WebhookEndpoint implements AutoCloseable {
     private final WebhookMetrics metrics = new WebhookMetrics();
     private final BotExecutor executor;
     private final Clock clock;
+    private final long serverMaxBodyBytes;
 
     /** @param serverMaxBodyBytes the largest body a Bot may allow itself ({@code webhook-max-body-size}) */
     public WebhookEndpoint(Parts parts, Clock clock, long serverMaxBodyBytes) {
@@ -56,6 +57,12 @@ public final class WebhookEndpoint implements AutoCloseable {
         this.audit = new WebhookAudit(parts.auditLog(), clock, metrics, WebhookAudit.DEFAULT_CAPACITY);
         this.executor = parts.executor();
         this.clock = clock;
+        this.serverMaxBodyBytes = serverMaxBodyBytes;
+    }
+
+    /** The largest body any Bot may accept ({@code webhook-max-body-size}): the most a webhook request reads. */
+    public long serverMaxBodyBytes() {
+        return serverMaxBodyBytes;
     }
 
     /** The check of a Bot's {@code webhook} element on every write (400 naming the element at fault). */
