@@ -7,6 +7,7 @@ import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.bot.runtime.BotCode;
+import dev.fhirhook.bot.runtime.BotEvent;
 import dev.fhirhook.bot.runtime.BotRuntime;
 import dev.fhirhook.bot.runtime.HostCallException;
 import dev.fhirhook.bot.runtime.ReturnValue;
@@ -97,7 +98,7 @@ public final class BotExecutor {
                     clock.instant(), Duration.ofNanos(System.nanoTime() - t0), false, "rejected", refused.text(), request.ids()));
             throw refused;
         }
-        String event = event(execution, bot, input);
+        BotEvent event = event(execution, bot, input);
         var scope = backend.policies().scopeFor(execution.runAs());
         var origin = new InProcessFhir.Origin(request.ids(), request.clientIp(), request.baseUrl());
         var bridge = new MedplumBridge(backend.fhir(), scope, origin,
@@ -215,15 +216,20 @@ public final class BotExecutor {
         return RunLimits.defaults(limit);
     }
 
-    private String event(Execution execution, JsonNode botJson, BotInput input) {
+    private BotEvent event(Execution execution, JsonNode botJson, BotInput input) {
         var request = execution.request();
         var m = FhirJson.mapper();
         ObjectNode event = m.createObjectNode();
         var bot = event.putObject("bot").put("reference", "Bot/" + execution.bot().id());
         if (botJson.path("name").isTextual()) bot.put("display", botJson.get("name").asText());
         execution.requester().ifPresent(r -> event.putObject("requester").put("reference", r));
-        event.set("input", input.input());
-        if (input.rawBody() != null) event.put("rawBody", input.rawBody());
+        if (input.inputIsRawBody()) {
+            event.putNull("input"); // placeholders the sandbox fills from BotEvent.jsonBody
+            event.putNull("rawBody");
+        } else {
+            event.set("input", input.input());
+            if (input.rawBody() != null) event.put("rawBody", input.rawBody());
+        }
         if (input.rawBodyBase64()) event.put("rawBodyEncoding", "base64");
         request.header("content-type").ifPresent(ct -> event.put("contentType", ct));
         event.set("secrets", backend.secrets().forRun(execution.bot(), botJson, execution.runAs().projectId()));
@@ -233,6 +239,6 @@ public final class BotExecutor {
             if (HIDDEN_HEADERS.contains(header.getKey())) continue;
             headers.put(header.getKey(), String.join(", ", header.getValue()));
         }
-        return event.toString();
+        return new BotEvent(event.toString(), input.inputIsRawBody() ? input.rawBody() : null);
     }
 }

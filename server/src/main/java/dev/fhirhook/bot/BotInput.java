@@ -26,14 +26,16 @@ import java.util.Map;
  * @param input the value for {@code event.input}
  * @param rawBody the body as received, as text (null for GET)
  * @param rawBodyBase64 whether {@code rawBody} (and a text {@code input}) are base64, because the bytes are not text
+ * @param inputIsRawBody whether {@code input} is {@code rawBody} parsed as JSON, and JavaScript's {@code JSON.parse}
+ *     gives the same from {@code rawBody} (so the sandbox may parse it there instead of getting both)
  */
-record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64) {
+record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64, boolean inputIsRawBody) {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     static final String HL7 = "x-application/hl7-v2+er7";
 
     static BotInput of(ApiRequest request) {
         if (request.method().equals("GET") || request.method().equals("HEAD")) {
-            return new BotInput(map(request.query()), null, false);
+            return new BotInput(map(request.query()), null, false, false);
         }
         byte[] body = request.body();
         String type = request.mediaType();
@@ -41,7 +43,7 @@ record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64) {
             if (!utf8(request)) throw ApiException.unsupportedMediaType();
             String text = decode(body, StandardCharsets.UTF_8);
             if (text == null) throw unparsable();
-            if (text.isBlank()) return new BotInput(NODES.objectNode(), text, false);
+            if (text.isBlank()) return new BotInput(NODES.objectNode(), text, false, false);
             JsonNode parsed;
             try {
                 parsed = FhirJson.parse(body);
@@ -49,17 +51,18 @@ record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64) {
                 throw unparsable();
             }
             if (!parsed.isObject() && !parsed.isArray()) throw unparsable();
-            return new BotInput(parsed, text, false);
+            // Jackson skips a byte order mark that JSON.parse refuses: such a body keeps Jackson's reading
+            return new BotInput(parsed, text, false, !text.startsWith("\uFEFF"));
         }
         if (type.equals("application/x-www-form-urlencoded")) {
             String text = decode(body, StandardCharsets.UTF_8);
             if (text == null) throw unparsable();
-            return new BotInput(map(QueryString.parse(text)), text, false);
+            return new BotInput(map(QueryString.parse(text)), text, false, false);
         }
         String text = decode(body, charset(request));
-        if (text != null) return new BotInput(NODES.textNode(text), text, false);
+        if (text != null) return new BotInput(NODES.textNode(text), text, false, false);
         String base64 = Base64.getEncoder().encodeToString(body);
-        return new BotInput(NODES.textNode(base64), base64, true);
+        return new BotInput(NODES.textNode(base64), base64, true, false);
     }
 
     private static ObjectNode map(Map<String, List<String>> params) {

@@ -115,6 +115,40 @@ class BotExecuteTest {
     }
 
     @Test
+    void a_json_body_reaches_the_bot_as_javascript_parses_it_with_the_event_keys_in_their_order() {
+        // the sandbox parses a JSON body itself (BotEvent.jsonBody): same values, same key order, exact raw text
+        var bot = TestBot.create(project).deploy("""
+                exports.handler = async (medplum, event) => ({
+                  keys: Object.keys(event), inputKeys: Object.keys(event.input), big: String(event.input.big),
+                  exact: event.input.exact, tiny: event.input.tiny, nested: event.input.a.b[1].c,
+                  unicode: event.input.u, raw: event.rawBody, rawIsString: typeof event.rawBody === 'string' });
+                """);
+        String body = "{\"z\":1,\"big\":12345678901234567890,\"exact\":0.1000,\"tiny\":1e-400,"
+                + "\"a\":{\"b\":[null,{\"c\":\"\\u00e9\\ud83d\\ude00\"}]},\"u\":\"\u00e9\"}";
+        var reply = bot.execute("application/json", body);
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        var json = reply.json();
+        assertThat(json.path("keys").toString()).isEqualTo(
+                "[\"bot\",\"requester\",\"input\",\"rawBody\",\"contentType\",\"secrets\",\"traceId\",\"headers\"]");
+        assertThat(json.path("inputKeys").toString()).isEqualTo("[\"z\",\"big\",\"exact\",\"tiny\",\"a\",\"u\"]");
+        assertThat(json.path("big").asText()).isEqualTo("12345678901234567000"); // a double, as in Node
+        assertThat(json.path("exact").asDouble()).isEqualTo(0.1);
+        assertThat(json.path("tiny").asDouble()).isEqualTo(0.0);
+        assertThat(json.path("nested").asText()).isEqualTo("\u00e9\ud83d\ude00");
+        assertThat(json.path("unicode").asText()).isEqualTo("\u00e9");
+        assertThat(json.path("raw").asText()).isEqualTo(body);
+        assertThat(json.path("rawIsString").asBoolean()).isTrue();
+    }
+
+    @Test
+    void a_json_body_with_a_byte_order_mark_is_still_parsed_and_its_raw_text_keeps_the_mark() {
+        // JSON.parse refuses a leading U+FEFF that the server's parser skips: such a body keeps the server's reading
+        var echoed = echoed("application/json", "\uFEFF{\"a\":1}");
+        assertThat(echoed.path("input").path("a").asInt()).isEqualTo(1);
+        assertThat(echoed.path("rawBody").asText()).isEqualTo("\uFEFF{\"a\":1}");
+    }
+
+    @Test
     void a_json_array_and_fhir_json_and_any_plus_json_are_parsed() {
         assertThat(echoed("application/json", "[1,2]").path("input").size()).isEqualTo(2);
         assertThat(echoed("application/fhir+json", "{\"resourceType\":\"Patient\"}").path("input").path("resourceType").asText())

@@ -164,7 +164,7 @@ final class BotContext implements AutoCloseable {
      * Loads the module if this context has not yet, calls the handler and drives its Promise and timers to the
      * end, within the run's bounds. Runs on the run's worker thread.
      */
-    Attempt run(BotCode code, String eventJson, RunControl control) {
+    Attempt run(BotCode code, BotEvent event, RunControl control) {
         current = control;
         var limits = control.limits;
         try {
@@ -175,7 +175,7 @@ final class BotContext implements AutoCloseable {
                 if (failure != null) return failure;
                 loaded = true;
             }
-            start.execute(eventJson, limits.maxLogChars(), limits.maxResultChars());
+            start.execute(event.json(), event.jsonBody(), limits.maxLogChars(), limits.maxResultChars());
             while (true) {
                 double next = step.execute().asDouble();
                 if (next == -1) break;

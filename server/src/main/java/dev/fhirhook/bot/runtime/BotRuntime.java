@@ -167,6 +167,11 @@ public final class BotRuntime implements AutoCloseable {
      * {@code event} parsed from {@code eventJson}, and waits for the result within {@code limits}.
      */
     public RunResult run(BotCode code, String eventJson, HostBridge medplum, RunLimits limits) {
+        return run(code, BotEvent.of(eventJson), medplum, limits);
+    }
+
+    /** As {@link #run(BotCode, String, HostBridge, RunLimits)}, with a JSON body the sandbox parses itself. */
+    public RunResult run(BotCode code, BotEvent event, HostBridge medplum, RunLimits limits) {
         long startNanos = System.nanoTime();
         if (!acquireBotSlot(code.botId())) return new RunResult.Rejected(RunResult.Saturation.BOT);
         if (!serverSlots.tryAcquire()) {
@@ -176,7 +181,7 @@ public final class BotRuntime implements AutoCloseable {
         var control = new RunControl(medplum, limits, startNanos);
         Future<BotContext.Attempt> attempt;
         try {
-            attempt = workers.submit(() -> execute(code, eventJson, control));
+            attempt = workers.submit(() -> execute(code, event, control));
         } catch (RejectedExecutionException e) {
             serverSlots.release();
             releaseBotSlot(code.botId());
@@ -199,7 +204,7 @@ public final class BotRuntime implements AutoCloseable {
         }
     }
 
-    private BotContext.Attempt execute(BotCode code, String eventJson, RunControl control) {
+    private BotContext.Attempt execute(BotCode code, BotEvent event, RunControl control) {
         control.begin();
         watchdog.watch(control);
         BotContext context = null;
@@ -208,7 +213,7 @@ public final class BotRuntime implements AutoCloseable {
             context = pool.take(code.botId(), code.version());
             if (context == null) context = BotContext.create(engine, resourceLimits, code.botId(), code.version());
             if (!control.attach(context.polyglotContext())) return cancelled(control);
-            var attempt = context.run(code, eventJson, control);
+            var attempt = context.run(code, event, control);
             if (!attempt.succeeded()) {
                 control.cancel(attempt.failure(), attempt.message(), false);
                 return attempt;

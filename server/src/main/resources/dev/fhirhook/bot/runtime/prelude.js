@@ -1333,11 +1333,15 @@
     },
 
     /** Calls the handler; the Promise settles in the microtasks that run when this returns to Java. */
-    start(eventJson, maxLogChars, maxResultChars) {
+    start(eventJson, jsonBody, maxLogChars, maxResultChars) {
       openRun(maxLogChars, maxResultChars);
       let event;
       try {
         event = JSONparse(eventJson);
+        if (jsonBody !== null) { // BotEvent.jsonBody: parsed here, once
+          event.input = JSONparse(jsonBody);
+          event.rawBody = jsonBody;
+        }
       } catch (e) {
         rejectRun(e);
         return;
