@@ -78,8 +78,10 @@ public final class Fhirhook implements AutoCloseable {
         this.webhooks = running.webhooks();
         this.auditLog = running.auditLog();
         // one hook closes everything in order on SIGTERM: HTTP first (letting requests in flight finish), the
-        // embedded PostgreSQL last; its library's own hook would stop PostgreSQL under the requests still running
+        // embedded PostgreSQL last; the hook that stopped PostgreSQL during start-up would stop it under the
+        // requests still running
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        database.leaveStopToOwner();
     }
 
     /** Opens (or starts) PostgreSQL, migrates, bootstraps the super admin and starts serving HTTP. */

