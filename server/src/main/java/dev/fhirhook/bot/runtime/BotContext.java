@@ -170,12 +170,13 @@ final class BotContext implements AutoCloseable {
         try {
             context.resetLimits();
             if (!loaded) {
-                open.execute(limits.maxLogChars(), limits.maxResultChars());
+                open.execute(limits.maxLogChars(), limits.maxResultChars(), limits.maxBufferBytes());
                 var failure = load(code, control);
                 if (failure != null) return failure;
                 loaded = true;
             }
-            start.execute(event.json(), event.jsonBody(), limits.maxLogChars(), limits.maxResultChars());
+            start.execute(event.json(), event.jsonBody(), limits.maxLogChars(), limits.maxResultChars(),
+                    limits.maxBufferBytes());
             while (true) {
                 double next = step.execute().asDouble();
                 if (next == -1) break;

@@ -14,4 +14,13 @@ public record RunLimits(Duration timeout, long maxAllocatedBytes, int maxLogChar
     public static RunLimits defaults(Duration timeout) {
         return new RunLimits(timeout, 256L * 1024 * 1024, 1024 * 1024, 10 * 1024 * 1024);
     }
+
+    /**
+     * The largest buffer (ArrayBuffer, typed array, Buffer) the run may allocate in one step: a quarter of its
+     * budget. One step is quicker than the watchdog's poll, so this bounds what concurrent runs can take from the
+     * heap between two polls; a larger one is refused at once with a RangeError.
+     */
+    public long maxBufferBytes() {
+        return maxAllocatedBytes / 4;
+    }
 }

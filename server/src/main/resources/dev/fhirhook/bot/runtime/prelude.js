@@ -29,9 +29,130 @@
   const PENDING = 0, FULFILLED = 1, REJECTED = 2;
   let run = null;
 
-  function openRun(maxLogChars, maxResultChars) {
-    run = { state: PENDING, value: undefined, error: undefined, maxLogChars, maxResultChars };
+  function openRun(maxLogChars, maxResultChars, maxBufferBytes) {
+    run = { state: PENDING, value: undefined, error: undefined, maxLogChars, maxResultChars, maxBufferBytes };
   }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Buffers: allocated and zeroed in one step, faster than the watchdog polls, so a few runs each asking for a
+  // gigabyte at once could exhaust the server's heap (the launcher then ends the JVM). A buffer larger than the
+  // run's maxBufferBytes fails at once with the RangeError Node gives when an allocation fails; allocation in
+  // many small steps is left to the watchdog's budget. The constructors stay the same objects to bots as far as
+  // identity goes: a Proxy keeps their prototype, statics and instanceof, and subclasses (Buffer) go through it.
+  const ReflectConstruct = Reflect.construct;
+  const NumberOf = Number;
+  const IteratorSymbol = Symbol.iterator;
+  const byteLengthOf = [ArrayBuffer, G.SharedArrayBuffer].filter((c) => typeof c === 'function')
+    .map((c) => Object.getOwnPropertyDescriptor(c.prototype, 'byteLength').get);
+
+  const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length').get;
+
+  /** The length of a typed array (read as the constructor reads it), or -1 for anything else. */
+  function typedLength(value) {
+    try {
+      return typedArrayLength.call(value);
+    } catch (e) {
+      return -1;
+    }
+  }
+
+  function isBuffer(value) {
+    for (const get of byteLengthOf) {
+      try {
+        get.call(value);
+        return true;
+      } catch (e) { /* not this kind */ }
+    }
+    return false;
+  }
+
+  function capBytes(bytes) {
+    if (run !== null && bytes > run.maxBufferBytes) {
+      throw new RangeError('Array buffer allocation failed: ' + bytes + ' bytes is more than the ' + run.maxBufferBytes
+        + ' a bot may allocate at once');
+    }
+  }
+
+  function lengthArgument(value) {
+    const n = NumberOf(value);
+    return n > 0 ? n : 0;
+  }
+
+  function capConstructor(name, bytesOf) {
+    const Real = G[name];
+    if (typeof Real !== 'function') return;
+    const capped = new Proxy(Real, {
+      construct(target, args, newTarget) {
+        capBytes(bytesOf(args, Real));
+        return ReflectConstruct(target, args, newTarget === capped ? target : newTarget);
+      },
+    });
+    ObjectDefineProperty(Real.prototype, 'constructor', { value: capped, writable: true, configurable: true, enumerable: false });
+    define(name, capped);
+  }
+
+  function capMethod(Owner, method, bytesOf) {
+    const real = Owner && Owner.prototype[method];
+    if (typeof real !== 'function') return;
+    const capped = {
+      [method](...args) {
+        capBytes(bytesOf(args));
+        return real.apply(this, args);
+      },
+    }[method];
+    ObjectDefineProperty(Owner.prototype, method, { value: capped, writable: true, configurable: true, enumerable: false });
+  }
+
+  const bufferBytes = (args) => {
+    const options = args[1];
+    const max = options !== null && typeof options === 'object' && options.maxByteLength !== undefined
+      ? lengthArgument(options.maxByteLength) : 0;
+    return Math.max(lengthArgument(args[0]), max);
+  };
+  capConstructor('ArrayBuffer', bufferBytes);
+  capConstructor('SharedArrayBuffer', bufferBytes);
+  for (const name of ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Float16Array',
+    'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
+    capConstructor(name, (args, Real) => {
+      const first = args[0];
+      let elements;
+      if (first === null || (typeof first !== 'object' && typeof first !== 'function')) {
+        elements = lengthArgument(first);
+      } else if (typedLength(first) >= 0) {
+        elements = typedLength(first); // copied element by element, perhaps into wider elements
+      } else if (isBuffer(first) || typeof first[IteratorSymbol] === 'function') {
+        elements = 0; // a view allocates nothing; an iterable is read (and so allocated) one value at a time
+      } else {
+        elements = lengthArgument(first.length); // array-like: allocated at its length before it is read
+      }
+      return elements * Real.BYTES_PER_ELEMENT;
+    });
+  }
+  // The same for the string methods that build a long string in one step from a short one. (Others, such as join
+  // or replaceAll, can too; the watchdog and the heap's size are the bound there: see the README.)
+  const StringOf = String;
+  function capString(method, lengthOf) {
+    const real = StringOf.prototype[method];
+    const capped = {
+      [method](...args) {
+        const chars = lengthOf(StringOf(this).length, args);
+        if (run !== null && chars * 2 > run.maxBufferBytes) {
+          throw new RangeError('Invalid string length: ' + chars + ' characters is more than a bot may allocate at once');
+        }
+        return real.apply(this, args);
+      },
+    }[method];
+    ObjectDefineProperty(StringOf.prototype, method, { value: capped, writable: true, configurable: true, enumerable: false });
+  }
+  capString('repeat', (length, args) => length * lengthArgument(args[0]));
+  capString('padStart', (length, args) => lengthArgument(args[0]));
+  capString('padEnd', (length, args) => lengthArgument(args[0]));
+
+  const newLength = (args) => lengthArgument(args[0]);
+  capMethod(ArrayBuffer, 'resize', newLength);
+  capMethod(ArrayBuffer, 'transfer', newLength);
+  capMethod(ArrayBuffer, 'transferToFixedLength', newLength);
+  capMethod(G.SharedArrayBuffer, 'grow', newLength);
 
   // ---------------------------------------------------------------------------------------------------------
   // console: one line per call, arguments joined by a space, objects as JSON (cycles as a placeholder).
@@ -1290,8 +1411,8 @@
 
   return {
     /** Before a module is loaded, so its top-level code may log. */
-    open(maxLogChars, maxResultChars) {
-      openRun(maxLogChars, maxResultChars);
+    open(maxLogChars, maxResultChars, maxBufferBytes) {
+      openRun(maxLogChars, maxResultChars, maxBufferBytes);
     },
 
     /** CommonJS: runs the wrapping function; null when a handler is exported, else [kind, message]. */
@@ -1333,8 +1454,8 @@
     },
 
     /** Calls the handler; the Promise settles in the microtasks that run when this returns to Java. */
-    start(eventJson, jsonBody, maxLogChars, maxResultChars) {
-      openRun(maxLogChars, maxResultChars);
+    start(eventJson, jsonBody, maxLogChars, maxResultChars, maxBufferBytes) {
+      openRun(maxLogChars, maxResultChars, maxBufferBytes);
       let event;
       try {
         event = JSONparse(eventJson);

@@ -109,12 +109,13 @@ class HostileBotsTest {
     }
 
     @Test
-    void returning_a_100_mb_string_fails_as_result() {
+    void returning_a_30_mb_string_fails_as_result() {
+        // (30 M characters: within what a string may take in one step under a 256 MiB budget, over the result limit)
         var limits = new RunLimits(Duration.ofSeconds(20), 256L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
-        var failed = failed(runtime.run(code("exports.handler = async () => 'x'.repeat(100 * 1024 * 1024);"), "{}",
+        var failed = failed(runtime.run(code("exports.handler = async () => 'x'.repeat(30 * 1024 * 1024);"), "{}",
                 HostBridge.NONE, limits));
         assertThat(failed.reason()).isEqualTo(RunResult.Failure.RESULT);
-        assertThat(failed.message()).contains("too large").contains("104857600");
+        assertThat(failed.message()).contains("too large").contains("31457280");
         var json = failed(runtime.run(code("exports.handler = async () => ({big: 'y'.repeat(11 * 1024 * 1024)});"), "{}",
                 HostBridge.NONE, limits));
         assertThat(json.reason()).isEqualTo(RunResult.Failure.RESULT);
@@ -167,14 +168,90 @@ class HostileBotsTest {
     }
 
     /**
-     * One allocation larger than the free heap cannot be pre-empted by a polling watchdog; the JVM refuses it and
-     * the run fails as MEMORY. (Under the launcher's -XX:+ExitOnOutOfMemoryError the JVM would exit instead: see
-     * the sandbox report. Surefire does not set that flag.)
+     * One allocation larger than the free heap cannot be pre-empted by a polling watchdog, and a few at once from
+     * concurrent runs would end the server (the launcher runs with -XX:+ExitOnOutOfMemoryError: four runs of this bot
+     * at once did, before buffers were capped). Now the sandbox refuses it before it reaches the heap.
      */
     @Test
-    void one_allocation_larger_than_the_heap_fails_as_memory() {
+    void one_allocation_larger_than_the_heap_is_refused_before_it_reaches_the_heap() {
         var failed = failed(run("exports.handler = async () => new ArrayBuffer(Math.floor(1.9 * 1024 ** 3)).byteLength;"));
-        assertThat(failed.reason()).isEqualTo(RunResult.Failure.MEMORY);
+        assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+        assertThat(failed.message()).startsWith("Array buffer allocation failed: 2040109465 bytes is more than the "
+                + LIMITS.maxBufferBytes());
+    }
+
+    @Test
+    void every_way_to_allocate_a_large_buffer_in_one_step_is_refused_with_nodes_range_error() {
+        // LIMITS: a 64 MiB budget, so at most 16 MiB in one buffer
+        var result = text(run("""
+                exports.handler = async () => {
+                  class Big extends Uint8Array {}
+                  const attempts = {
+                    arrayBuffer: () => new ArrayBuffer(2 ** 30),
+                    typedLength: () => new Float64Array(4 * 1024 * 1024),
+                    arrayLike: () => new Uint8Array({ length: 2 ** 30 }),
+                    widened: () => new Float64Array(new Uint8Array(4 * 1024 * 1024)),
+                    from: () => Uint8Array.from({ length: 2 ** 30 }),
+                    subclass: () => new Big(2 ** 30),
+                    bufferAlloc: () => Buffer.alloc(2 ** 30),
+                    bufferAllocUnsafe: () => Buffer.allocUnsafe(2 ** 30),
+                    resizable: () => new ArrayBuffer(8, { maxByteLength: 2 ** 31 }),
+                    resize: () => new ArrayBuffer(8, { maxByteLength: 2 ** 25 }).resize(2 ** 25),
+                    transfer: () => new ArrayBuffer(8).transfer(2 ** 30),
+                    shared: () => new SharedArrayBuffer(2 ** 30),
+                    repeat: () => 'x'.repeat(2 ** 29),
+                    padStart: () => 'x'.padStart(2 ** 29),
+                    padEnd: () => 'x'.padEnd(2 ** 29, 'ab'),
+                  };
+                  const out = [];
+                  for (const [name, attempt] of Object.entries(attempts)) {
+                    try {
+                      attempt();
+                      out.push(name + ': allocated');
+                    } catch (e) {
+                      out.push(name + ': ' + e.name + ' ' + /^(Array buffer allocation failed|Invalid string length)/.test(e.message));
+                    }
+                  }
+                  return out.join('\\n');
+                };
+                """));
+        assertThat(result.lines()).allSatisfy(line -> assertThat(line).endsWith(": RangeError true"));
+        assertThat(result.lines()).hasSize(15);
+    }
+
+    @Test
+    void buffers_within_the_cap_and_the_constructors_behave_as_before() {
+        var result = text(run("""
+                exports.handler = async () => {
+                  class Small extends Uint8Array {}
+                  const encoded = new TextEncoder().encode('hé');
+                  const resizable = new ArrayBuffer(8, { maxByteLength: 16 });
+                  resizable.resize(16);
+                  return JSON.stringify([
+                    new Uint8Array(1024).length,
+                    new Uint8Array(16 * 1024 * 1024).length,
+                    encoded instanceof Uint8Array,
+                    new Uint8Array(1).constructor === Uint8Array,
+                    Uint8Array.prototype.constructor === Uint8Array,
+                    Object.getPrototypeOf(encoded) === Uint8Array.prototype,
+                    Uint8Array.name + ' ' + typeof Uint8Array + ' ' + Uint8Array.BYTES_PER_ELEMENT,
+                    Uint8Array.from([1, 2, 3]).map((x) => x * 2).join(),
+                    new Uint8Array([1, 2, 3, 4]).subarray(1, 3).join(),
+                    new Float64Array(new ArrayBuffer(16)).length,
+                    new Small(4) instanceof Uint8Array && new Small(4) instanceof Small,
+                    Buffer.from('hi').toString('hex'),
+                    Buffer.alloc(3) instanceof Uint8Array,
+                    resizable.byteLength,
+                    new ArrayBuffer(4).transfer().byteLength,
+                    ArrayBuffer.isView(new DataView(new ArrayBuffer(1))),
+                    Object.prototype.toString.call(new Uint8Array(1)),
+                    new Int32Array(new Set([1, 2])).length,
+                    'ab'.repeat(3) + '5'.padStart(3, '0') + '5'.padEnd(2) + '|' + 'x'.repeat(4 * 1024 * 1024).length,
+                  ]);
+                };
+                """));
+        assertThat(result).isEqualTo("[1024,16777216,true,true,true,true,\"Uint8Array function 1\",\"2,4,6\",\"2,3\","
+                + "2,true,\"6869\",true,16,4,true,\"[object Uint8Array]\",2,\"ababab0055 |4194304\"]");
     }
 
     @Test
