@@ -6,6 +6,9 @@
   'use strict';
 
   const G = globalThis;
+  // The prelude's own buffers use the constructors as they are; bots get them capped (see "Buffers" below). What
+  // the prelude allocates is bounded by data that already exists, or checked where it is not (Buffer).
+  const ArrayBuffer = G.ArrayBuffer, SharedArrayBuffer = G.SharedArrayBuffer, Uint8Array = G.Uint8Array;
   const ObjectDefineProperty = Object.defineProperty;
   const hasOwn = Object.prototype.hasOwnProperty;
   const JSONstringify = JSON.stringify;
@@ -42,28 +45,32 @@
   const ReflectConstruct = Reflect.construct;
   const NumberOf = Number;
   const IteratorSymbol = Symbol.iterator;
-  const byteLengthOf = [ArrayBuffer, G.SharedArrayBuffer].filter((c) => typeof c === 'function')
-    .map((c) => Object.getOwnPropertyDescriptor(c.prototype, 'byteLength').get);
-
+  const ArrayBufferIsView = ArrayBuffer.isView;
+  const bufferKinds = [ArrayBuffer, G.SharedArrayBuffer].filter((c) => typeof c === 'function')
+    .map((c) => ({ type: c, byteLength: Object.getOwnPropertyDescriptor(c.prototype, 'byteLength').get }));
   const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length').get;
+
+  // Checks without exceptions on the common paths: a throw costs more than the allocation it guards.
+  /** Whether value is a real ArrayBuffer or SharedArrayBuffer (one only made to look like one is not). */
+  function isBuffer(value) {
+    for (const kind of bufferKinds) {
+      if (!(value instanceof kind.type)) continue;
+      try {
+        kind.byteLength.call(value);
+        return true;
+      } catch (e) { /* its prototype is a buffer's, not its data */ }
+    }
+    return false;
+  }
 
   /** The length of a typed array (read as the constructor reads it), or -1 for anything else. */
   function typedLength(value) {
+    if (!ArrayBufferIsView(value)) return -1;
     try {
       return typedArrayLength.call(value);
     } catch (e) {
-      return -1;
+      return -1; // a DataView
     }
-  }
-
-  function isBuffer(value) {
-    for (const get of byteLengthOf) {
-      try {
-        get.call(value);
-        return true;
-      } catch (e) { /* not this kind */ }
-    }
-    return false;
   }
 
   function capBytes(bytes) {
@@ -109,24 +116,26 @@
       ? lengthArgument(options.maxByteLength) : 0;
     return Math.max(lengthArgument(args[0]), max);
   };
+  /** The bytes a typed array constructor allocates when its first argument is {@code first}. */
+  function typedArrayBytes(first, bytesPerElement) {
+    let elements;
+    if (first === null || (typeof first !== 'object' && typeof first !== 'function')) {
+      elements = lengthArgument(first);
+    } else if ((elements = typedLength(first)) >= 0) {
+      // a typed array is copied element by element, perhaps into wider elements
+    } else if (isBuffer(first) || typeof first[IteratorSymbol] === 'function') {
+      elements = 0; // a view allocates nothing; an iterable is read (and so allocated) one value at a time
+    } else {
+      elements = lengthArgument(first.length); // array-like: allocated at its length before it is read
+    }
+    return elements * bytesPerElement;
+  }
+
   capConstructor('ArrayBuffer', bufferBytes);
   capConstructor('SharedArrayBuffer', bufferBytes);
   for (const name of ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Float16Array',
     'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
-    capConstructor(name, (args, Real) => {
-      const first = args[0];
-      let elements;
-      if (first === null || (typeof first !== 'object' && typeof first !== 'function')) {
-        elements = lengthArgument(first);
-      } else if (typedLength(first) >= 0) {
-        elements = typedLength(first); // copied element by element, perhaps into wider elements
-      } else if (isBuffer(first) || typeof first[IteratorSymbol] === 'function') {
-        elements = 0; // a view allocates nothing; an iterable is read (and so allocated) one value at a time
-      } else {
-        elements = lengthArgument(first.length); // array-like: allocated at its length before it is read
-      }
-      return elements * Real.BYTES_PER_ELEMENT;
-    });
+    capConstructor(name, (args, Real) => typedArrayBytes(args[0], Real.BYTES_PER_ELEMENT));
   }
   // The same for the string methods that build a long string in one step from a short one. (Others, such as join
   // or replaceAll, can too; the watchdog and the heap's size are the bound there: see the README.)
@@ -471,7 +480,14 @@
     return Math.floor(size);
   }
 
+  // Buffer extends the uncapped Uint8Array (see the top) and checks its own allocations, which costs less than a
+  // Proxy's trap.
   class Buffer extends Uint8Array {
+    constructor(first, offset, length) {
+      capBytes(typedArrayBytes(first, 1));
+      super(first, offset, length); // undefined as omitted, in each of Uint8Array's forms
+    }
+
     static from(value, encodingOrOffset, length) {
       if (typeof value === 'string') return bytesOfString(value, encodingOrOffset);
       if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {

@@ -190,6 +190,7 @@ class HostileBotsTest {
                     arrayBuffer: () => new ArrayBuffer(2 ** 30),
                     typedLength: () => new Float64Array(4 * 1024 * 1024),
                     arrayLike: () => new Uint8Array({ length: 2 ** 30 }),
+                    lookalikeBuffer: () => new Uint8Array({ __proto__: ArrayBuffer.prototype, length: 2 ** 30 }),
                     widened: () => new Float64Array(new Uint8Array(4 * 1024 * 1024)),
                     from: () => Uint8Array.from({ length: 2 ** 30 }),
                     subclass: () => new Big(2 ** 30),
@@ -216,7 +217,7 @@ class HostileBotsTest {
                 };
                 """));
         assertThat(result.lines()).allSatisfy(line -> assertThat(line).endsWith(": RangeError true"));
-        assertThat(result.lines()).hasSize(15);
+        assertThat(result.lines()).hasSize(16);
     }
 
     @Test
