@@ -480,14 +480,9 @@
     return Math.floor(size);
   }
 
-  // Buffer extends the uncapped Uint8Array (see the top) and checks its own allocations, which costs less than a
-  // Proxy's trap.
-  class Buffer extends Uint8Array {
-    constructor(first, offset, length) {
-      capBytes(typedArrayBytes(first, 1));
-      super(first, offset, length); // undefined as omitted, in each of Uint8Array's forms
-    }
-
+  // Buffer extends the capped Uint8Array: its allocations are checked, and the uncapped one is not reachable as
+  // Object.getPrototypeOf(Buffer).
+  class Buffer extends G.Uint8Array {
     static from(value, encodingOrOffset, length) {
       if (typeof value === 'string') return bytesOfString(value, encodingOrOffset);
       if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {

@@ -191,6 +191,9 @@ class HostileBotsTest {
                     typedLength: () => new Float64Array(4 * 1024 * 1024),
                     arrayLike: () => new Uint8Array({ length: 2 ** 30 }),
                     lookalikeBuffer: () => new Uint8Array({ __proto__: ArrayBuffer.prototype, length: 2 ** 30 }),
+                    bufferParent: () => new (Object.getPrototypeOf(Buffer))(2 ** 30),
+                    viewConstructor: () => new (new Uint8Array(1).constructor)(2 ** 30),
+                    bufferConstructor: () => new (new ArrayBuffer(1).constructor)(2 ** 30),
                     widened: () => new Float64Array(new Uint8Array(4 * 1024 * 1024)),
                     from: () => Uint8Array.from({ length: 2 ** 30 }),
                     subclass: () => new Big(2 ** 30),
@@ -217,7 +220,7 @@ class HostileBotsTest {
                 };
                 """));
         assertThat(result.lines()).allSatisfy(line -> assertThat(line).endsWith(": RangeError true"));
-        assertThat(result.lines()).hasSize(16);
+        assertThat(result.lines()).hasSize(19);
     }
 
     @Test
