@@ -6,8 +6,8 @@
   'use strict';
 
   const G = globalThis;
-  // The prelude's own buffers use the constructors as they are; bots get them capped (see "Buffers" below). What
-  // the prelude allocates is bounded by data that already exists, or checked where it is not (Buffer).
+  // The prelude's own views and copies use the constructors as they are, since what they allocate is bounded by
+  // data that already exists; bots get them capped (see "Buffers" below), and so does Buffer.
   const ArrayBuffer = G.ArrayBuffer, SharedArrayBuffer = G.SharedArrayBuffer, Uint8Array = G.Uint8Array;
   const ObjectDefineProperty = Object.defineProperty;
   const hasOwn = Object.prototype.hasOwnProperty;
@@ -98,24 +98,26 @@
     define(name, capped);
   }
 
-  function capMethod(Owner, method, bytesOf) {
-    const real = Owner && Owner.prototype[method];
+  /** Replaces prototype[method] with one that calls check(this, args) first, under the same name. */
+  function guardMethod(prototype, method, check) {
+    const real = prototype && prototype[method];
     if (typeof real !== 'function') return;
-    const capped = {
+    const guarded = {
       [method](...args) {
-        capBytes(bytesOf(args));
+        check(this, args);
         return real.apply(this, args);
       },
     }[method];
-    ObjectDefineProperty(Owner.prototype, method, { value: capped, writable: true, configurable: true, enumerable: false });
+    ObjectDefineProperty(prototype, method, { value: guarded, writable: true, configurable: true, enumerable: false });
   }
 
-  const bufferBytes = (args) => {
+  function bufferBytes(args) {
     const options = args[1];
     const max = options !== null && typeof options === 'object' && options.maxByteLength !== undefined
       ? lengthArgument(options.maxByteLength) : 0;
     return Math.max(lengthArgument(args[0]), max);
-  };
+  }
+
   /** The bytes a typed array constructor allocates when its first argument is {@code first}. */
   function typedArrayBytes(first, bytesPerElement) {
     let elements;
@@ -137,31 +139,23 @@
     'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
     capConstructor(name, (args, Real) => typedArrayBytes(args[0], Real.BYTES_PER_ELEMENT));
   }
+  const newLength = (self, args) => capBytes(lengthArgument(args[0]));
+  guardMethod(ArrayBuffer.prototype, 'resize', newLength);
+  guardMethod(ArrayBuffer.prototype, 'transfer', newLength);
+  guardMethod(ArrayBuffer.prototype, 'transferToFixedLength', newLength);
+  guardMethod(SharedArrayBuffer && SharedArrayBuffer.prototype, 'grow', newLength);
+
   // The same for the string methods that build a long string in one step from a short one. (Others, such as join
   // or replaceAll, can too; the watchdog and the heap's size are the bound there: see the README.)
   const StringOf = String;
-  function capString(method, lengthOf) {
-    const real = StringOf.prototype[method];
-    const capped = {
-      [method](...args) {
-        const chars = lengthOf(StringOf(this).length, args);
-        if (run !== null && chars * 2 > run.maxBufferBytes) {
-          throw new RangeError('Invalid string length: ' + chars + ' characters is more than a bot may allocate at once');
-        }
-        return real.apply(this, args);
-      },
-    }[method];
-    ObjectDefineProperty(StringOf.prototype, method, { value: capped, writable: true, configurable: true, enumerable: false });
+  function capChars(chars) {
+    if (run !== null && chars * 2 > run.maxBufferBytes) {
+      throw new RangeError('Invalid string length: ' + chars + ' characters is more than a bot may allocate at once');
+    }
   }
-  capString('repeat', (length, args) => length * lengthArgument(args[0]));
-  capString('padStart', (length, args) => lengthArgument(args[0]));
-  capString('padEnd', (length, args) => lengthArgument(args[0]));
-
-  const newLength = (args) => lengthArgument(args[0]);
-  capMethod(ArrayBuffer, 'resize', newLength);
-  capMethod(ArrayBuffer, 'transfer', newLength);
-  capMethod(ArrayBuffer, 'transferToFixedLength', newLength);
-  capMethod(G.SharedArrayBuffer, 'grow', newLength);
+  guardMethod(StringOf.prototype, 'repeat', (self, args) => capChars(StringOf(self).length * lengthArgument(args[0])));
+  guardMethod(StringOf.prototype, 'padStart', (self, args) => capChars(lengthArgument(args[0])));
+  guardMethod(StringOf.prototype, 'padEnd', (self, args) => capChars(lengthArgument(args[0])));
 
   // ---------------------------------------------------------------------------------------------------------
   // console: one line per call, arguments joined by a space, objects as JSON (cycles as a placeholder).
