@@ -64,7 +64,6 @@ public final class Fhirhook implements AutoCloseable {
     private final AuditLog auditLog;
     private final Thread shutdownHook = new Thread(this::close, "fhirhook-shutdown");
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    private boolean closing;
 
     /** What runs besides HTTP and the database, closed in reverse order of start. */
     private record Running(BotRuntime botRuntime, AsyncJobs jobs, WebhookEndpoint webhooks, AuditLog auditLog) {}
@@ -166,24 +165,8 @@ public final class Fhirhook implements AutoCloseable {
      * A second caller, such as the shutdown hook while a stop is under way, returns once the first has finished.
      */
     @Override
-    public void close() {
-        boolean first;
-        synchronized (this) {
-            first = !closing;
-            closing = true;
-        }
-        if (!first) {
-            boolean interrupted = false;
-            while (closed.getCount() > 0) {
-                try {
-                    closed.await();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-            return;
-        }
+    public synchronized void close() {
+        if (closed.getCount() == 0) return; // stopped already, by the caller this one waited for
         if (Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
