@@ -81,8 +81,7 @@ class ServeProcessTest {
         // PostgreSQL is up but the server is still migrating and loading: no Fhirhook (whose ordered shutdown
         // stops PostgreSQL) exists yet. Before, SIGTERM here left the postmaster running until the next start.
         Path data = TestServer.tempDir("fhirhook-serve-");
-        String seen = launch(data, false, POSTGRES_READY);
-        assertThat(seen).isNotNull();
+        launch(data, false, POSTGRES_READY);
         Path pidFile = data.resolve("postgres").resolve("postmaster.pid");
         long postmaster = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
         process.destroy();
@@ -108,10 +107,9 @@ class ServeProcessTest {
 
     private void launch(Path data, boolean withAdmin) throws Exception {
         baseUrl = launch(data, withAdmin, LISTENING);
-        assertThat(baseUrl).as("the server did not start").isNotNull();
     }
 
-    /** Starts {@code serve} and returns the first group of the first output line {@code until} finds (null: none). */
+    /** Starts {@code serve} and returns the first group of the first output line {@code until} finds; fails if none. */
     private String launch(Path data, boolean withAdmin, Pattern until) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
