@@ -121,13 +121,33 @@ final class BotContext implements AutoCloseable {
     }
 
     /**
-     * The sandbox: SandboxPolicy.CONSTRAINED, no host classes, IO only through {@link ShimModules}, no threads,
-     * processes, environment, native access or other languages; nothing printed anywhere (console is ours).
+     * The longest string a bot may build, in characters: the engine refuses a longer one with Node's
+     * {@code RangeError: Invalid string length}, in every builtin (JSON.stringify, join, replaceAll, concatenation)
+     * and before it is allocated. A quarter of the default run budget in UTF-16, as for buffers
+     * ({@link RunLimits#maxBufferBytes}). The watchdog cannot stop a builtin halfway: without this, one
+     * JSON.stringify could take gigabytes in one step, and a few at once ended the JVM. Strings the host passes in
+     * (a body) may be longer; they can be read, parsed and sliced, but not concatenated into longer ones.
+     */
+    static final int MAX_STRING_CHARS = (int) (RunLimits.DEFAULT_MAX_ALLOCATED_BYTES / 4 / 2);
+
+    /**
+     * The sandbox: no host classes, IO only through {@link ShimModules}, no threads, processes, environment, native
+     * access or other languages; nothing printed anywhere (console is ours); at most {@link #MAX_STRING_CHARS} in a
+     * string. The policy is TRUSTED only because the string limit is an experimental option, which CONSTRAINED
+     * forbids; everything else is {@link #sandboxed}, which CONSTRAINED accepts (BotSandboxPolicyTest builds it so).
      */
     static Context newContext(Engine engine, ResourceLimits limits) {
+        return sandboxed(engine, SandboxPolicy.TRUSTED, limits)
+                .allowExperimentalOptions(true)
+                .option("js.string-length-limit", Integer.toString(MAX_STRING_CHARS))
+                .build();
+    }
+
+    /** The context's restrictions under {@code policy}, which must be its engine's. */
+    static Context.Builder sandboxed(Engine engine, SandboxPolicy policy, ResourceLimits limits) {
         var builder = Context.newBuilder("js")
                 .engine(engine)
-                .sandbox(SandboxPolicy.CONSTRAINED)
+                .sandbox(policy)
                 .out(OutputStream.nullOutputStream())
                 .err(OutputStream.nullOutputStream())
                 .in(InputStream.nullInputStream())
@@ -148,12 +168,16 @@ final class BotContext implements AutoCloseable {
                 .option("js.performance", "true")
                 .option("js.esm-eval-returns-exports", "true");
         if (limits != null) builder.resourceLimits(limits);
-        return builder.build();
+        return builder;
     }
 
     static Engine newEngine() {
+        return newEngine(SandboxPolicy.TRUSTED);
+    }
+
+    static Engine newEngine(SandboxPolicy policy) {
         return Engine.newBuilder("js")
-                .sandbox(SandboxPolicy.CONSTRAINED)
+                .sandbox(policy)
                 .out(OutputStream.nullOutputStream())
                 .err(OutputStream.nullOutputStream())
                 .option("engine.WarnInterpreterOnly", "false")
@@ -321,7 +345,8 @@ final class BotContext implements AutoCloseable {
                 "encode", (ProxyExecutable) args -> Codecs.encode(bytes(args[0], args[1], args[2]), args[3].asString()),
                 "decode", (ProxyExecutable) args -> ByteBuffer.wrap(Codecs.decode(args[0].asString(), args[1].asString())),
                 "transcode", (ProxyExecutable) args ->
-                        Codecs.encode(Codecs.decode(args[0].asString(), args[1].asString()), args[2].asString()));
+                        Codecs.encode(Codecs.decode(args[0].asString(), args[1].asString()), args[2].asString()),
+                "maxStringChars", MAX_STRING_CHARS);
     }
 
     private Object log(Value... args) {

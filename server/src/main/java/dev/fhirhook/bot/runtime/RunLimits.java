@@ -11,8 +11,11 @@ import java.time.Duration;
  * @param maxResultChars the largest return value (as JSON or text) accepted
  */
 public record RunLimits(Duration timeout, long maxAllocatedBytes, int maxLogChars, int maxResultChars) {
+    /** What a run may allocate unless told otherwise. */
+    public static final long DEFAULT_MAX_ALLOCATED_BYTES = 256L * 1024 * 1024;
+
     public static RunLimits defaults(Duration timeout) {
-        return new RunLimits(timeout, 256L * 1024 * 1024, 1024 * 1024, 10 * 1024 * 1024);
+        return new RunLimits(timeout, DEFAULT_MAX_ALLOCATED_BYTES, 1024 * 1024, 10 * 1024 * 1024);
     }
 
     /**

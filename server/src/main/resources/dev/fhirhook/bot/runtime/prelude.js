@@ -145,17 +145,37 @@
   guardMethod(ArrayBuffer.prototype, 'transferToFixedLength', newLength);
   guardMethod(SharedArrayBuffer && SharedArrayBuffer.prototype, 'grow', newLength);
 
-  // The same for the string methods that build a long string in one step from a short one. (Others, such as join
-  // or replaceAll, can too; the watchdog and the heap's size are the bound there: see the README.)
-  const StringOf = String;
-  function capChars(chars) {
-    if (run !== null && chars * 2 > run.maxBufferBytes) {
-      throw new RangeError('Invalid string length: ' + chars + ' characters is more than a bot may allocate at once');
-    }
+  // Strings: the engine refuses one longer than host.maxStringChars in its builtins (JSON.stringify, join,
+  // concatenation, repeat, padding, regular expression replacement), except in replace and replaceAll with a string
+  // pattern and a string replacement, which build their whole result in one step. There a short replacement at
+  // every match of a long string, or "$'" (the rest of the string) many times in the replacement, multiplies two
+  // lengths, so the result's length is bounded first; matches are counted only when the bound is over the limit.
+  const maxStringChars = host.maxStringChars;
+  const StringOf = String, SymbolReplace = Symbol.replace;
+  const asString = (value) => (typeof value === 'string' ? value : StringOf(value));
+  /** How often part occurs in text, counting no further than one past most. */
+  function occurrences(text, part, most) {
+    let n = 0;
+    for (let at = text.indexOf(part); at >= 0 && n <= most; at = text.indexOf(part, at + part.length)) n++;
+    return n;
   }
-  guardMethod(StringOf.prototype, 'repeat', (self, args) => capChars(StringOf(self).length * lengthArgument(args[0])));
-  guardMethod(StringOf.prototype, 'padStart', (self, args) => capChars(lengthArgument(args[0])));
-  guardMethod(StringOf.prototype, 'padEnd', (self, args) => capChars(lengthArgument(args[0])));
+  function checkReplace(self, args, all) {
+    const pattern = args[0], replacement = args[1];
+    if (self === null || self === undefined || typeof replacement === 'function') return; // throws, or builds stepwise
+    if (pattern !== null && pattern !== undefined && pattern[SymbolReplace] !== undefined) return; // a RegExp: checked
+    const text = asString(self), find = asString(pattern), insert = asString(replacement);
+    const room = maxStringChars - text.length;
+    // each '$' inserts at most the whole text ($`, $' or $&)
+    const dollars = insert.indexOf('$') < 0 ? 0 : occurrences(insert, '$', room / Math.max(1, text.length));
+    const grows = insert.length + dollars * text.length - find.length; // per match, at most
+    if (grows <= 0) return;
+    const most = !all || find.length === 0 ? (all ? text.length + 1 : 1) : Math.floor(text.length / find.length);
+    if (most * grows <= room) return;
+    const matches = find.length === 0 ? most : Math.min(most, occurrences(text, find, Math.floor(room / grows)));
+    if (matches * grows > room) throw new RangeError('Invalid string length');
+  }
+  guardMethod(StringOf.prototype, 'replace', (self, args) => checkReplace(self, args, false));
+  guardMethod(StringOf.prototype, 'replaceAll', (self, args) => checkReplace(self, args, true));
 
   // ---------------------------------------------------------------------------------------------------------
   // console: one line per call, arguments joined by a space, objects as JSON (cycles as a placeholder).

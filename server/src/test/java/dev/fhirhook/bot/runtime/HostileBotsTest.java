@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 5's list of bad bots: each is contained (a failure value, never an exception, a stuck thread or a
@@ -179,6 +181,68 @@ class HostileBotsTest {
         assertThat(failed.message()).startsWith("Array buffer allocation failed: 2040109465 bytes is more than the "
                 + LIMITS.maxBufferBytes());
     }
+
+    /**
+     * A string one builtin builds from many parts is as quick as a buffer: four runs of this bot at once ended a
+     * server with the launcher's flags (-XX:+ExitOnOutOfMemoryError), twelve with a 6 GB heap. The engine now
+     * refuses each past {@link BotContext#MAX_STRING_CHARS}, before the string reaches the heap.
+     */
+    @Test
+    void strings_built_by_one_builtin_from_many_parts_are_refused_before_they_reach_the_heap() throws Exception {
+        var stringify = code("exports.handler = async () => JSON.stringify(new Array(2 ** 12).fill('x'.repeat(2 ** 17))).length;");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var runs = new java.util.ArrayList<java.util.concurrent.Future<RunResult>>();
+            var budget = RunLimits.defaults(Duration.ofSeconds(20)); // the server's: the refusal comes before the watchdog's
+            for (int i = 0; i < 4; i++) runs.add(pool.submit(() -> runtime.run(stringify, "{}", HostBridge.NONE, budget)));
+            for (var result : runs) {
+                var failed = failed(result.get());
+                assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
+                assertThat(failed.message()).isEqualTo("Invalid string length");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Each just over {@link BotContext#MAX_STRING_CHARS} (32 Mi), from parts within it; each a run of its own. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "JSON.stringify(parts)", "parts.join(',')", "String(parts)", "half + half + 'x'", "`${half}${half}x`",
+        "half.concat(half, 'x')", "'x'.repeat(2 ** 22).replaceAll('xxxxxxxx', 'y'.repeat(72))",
+        "'x'.repeat(2 ** 12).replaceAll('x', 'y'.repeat(2 ** 13 + 1))",
+        "('x' + 'y'.repeat(2 ** 12)).replace('x', \"$'\".repeat(2 ** 13))",
+        "'x'.repeat(2 ** 12).replace(/x/g, 'y'.repeat(2 ** 13 + 1))",
+        "'x'.repeat(2 ** 25 + 1)", "'x'.padStart(2 ** 25 + 1)", "'x'.padEnd(2 ** 25 + 1, 'ab')",
+        "(() => { let s = 'ab'; for (;;) s += s; })()"})
+    void every_builtin_that_builds_a_string_longer_than_the_limit_fails_with_nodes_range_error(String build) {
+        assertThat(text(runtime.run(code(STRING_PARTS + "exports.handler = async () => {\n"
+                + "  try { return 'allocated ' + (" + build + ").length; } catch (e) { return e.name + ': ' + e.message; }\n"
+                + "};"), "{}", HostBridge.NONE, RunLimits.defaults(Duration.ofSeconds(20)))))
+                .isEqualTo("RangeError: Invalid string length");
+    }
+
+    @Test
+    void strings_up_to_the_limit_are_built_as_before() {
+        assertThat(text(runtime.run(code(STRING_PARTS + "exports.handler = async () => "
+                + "(half + half).length + ' ' + JSON.stringify(parts.slice(0, 512)).length;"), "{}", HostBridge.NONE,
+                RunLimits.defaults(Duration.ofSeconds(20))))).isEqualTo("33554432 16778753");
+    }
+
+    @Test
+    void replace_and_replace_all_behave_as_before_within_the_limit() {
+        assertThat(text(runtime.run(code("exports.handler = async () => [\n"
+                + "  'a-b-c'.replaceAll('-', '$&$&'), 'abc'.replace('b', \"[$`|$'|$$]\"), 'aXbX'.replaceAll('X', (m, i) => i),\n"
+                + "  String.prototype.replaceAll.call(12321, 2, '$$'), 'xax'.replace(/x/g, 'y'), 'abc'.replaceAll('', '-'),\n"
+                + "  'abc'.replace({ [Symbol.replace]: (s, r) => s + r }, '!'), 'x'.repeat(2 ** 20).replaceAll('x', 'ab').length,\n"
+                // over the limit at worst (5 times the text per match), but nothing matches: counted, then built
+                + "  'y'.repeat(2 ** 23).replace('z', \"$'$'$'$'$'\").length].join(' ');"),
+                "{}", HostBridge.NONE, RunLimits.defaults(Duration.ofSeconds(20)))))
+                .isEqualTo("a--b--c a[a|c|$]c a1b3 1$3$1 yay -a-b-c- abc! 2097152 8388608");
+    }
+
+    private static final String STRING_PARTS =
+            "const half = 'x'.repeat(2 ** 24);\nconst parts = new Array(1024).fill('x'.repeat(32768));\n";
 
     @Test
     void every_way_to_allocate_a_large_buffer_in_one_step_is_refused_with_nodes_range_error() {
