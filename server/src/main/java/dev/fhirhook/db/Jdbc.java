@@ -75,6 +75,28 @@ public final class Jdbc {
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
     }
 
+    /**
+     * Runs {@code before} and then {@code sql} in one round trip (pgjdbc sends both ahead of one Sync) and maps the
+     * rows of {@code sql}. PostgreSQL still runs them one after the other, and under READ COMMITTED {@code sql} takes
+     * its snapshot when it starts: it sees what was committed while {@code before} waited, for a lock.
+     */
+    public <T> List<T> queryAfter(String before, Object[] beforeParams, String sql, RowMapper<T> mapper, Object... params) {
+        var all = new Object[beforeParams.length + params.length];
+        System.arraycopy(beforeParams, 0, all, 0, beforeParams.length);
+        System.arraycopy(params, 0, all, beforeParams.length, params.length);
+        return withConnection(sql, c -> {
+            try (PreparedStatement ps = prepare(c, before + ";\n" + sql, all)) {
+                ps.execute(); // before's result
+                if (!ps.getMoreResults()) throw new IllegalStateException("expected rows from: " + firstLine(sql));
+                try (ResultSet rs = ps.getResultSet()) {
+                    var out = new ArrayList<T>();
+                    while (rs.next()) out.add(mapper.map(rs));
+                    return out;
+                }
+            }
+        });
+    }
+
     public int update(String sql, Object... params) {
         return withConnection(sql, c -> {
             try (PreparedStatement ps = prepare(c, sql, params)) {

@@ -151,8 +151,11 @@ public final class ResourceStore {
      * interactions lock on their criteria so that concurrent identical ones see each other's result.
      */
     public static void lock(Jdbc tx, String key) {
-        tx.query("select pg_advisory_xact_lock(hashtextextended(?, 0))", rs -> 1, key);
+        tx.query(LOCK, rs -> 1, key);
     }
+
+    /** {@link #lock}'s statement, with the key as its one parameter. */
+    public static final String LOCK = "select pg_advisory_xact_lock(hashtextextended(?, 0))";
 
     /** The result of an update: the version now current and whether it created the resource. */
     public record Written(StoredResource resource, boolean created) {}

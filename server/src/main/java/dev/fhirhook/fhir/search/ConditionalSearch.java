@@ -2,7 +2,6 @@ package dev.fhirhook.fhir.search;
 
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.db.Jdbc;
-import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +56,6 @@ public final class ConditionalSearch {
         if (!SearchParser.onlyCriteria(criteria.keySet()) || query.criteria().isEmpty()) {
             throw ApiException.badRequest("fhir.invalid-criteria", "Conditional criteria may contain only search parameters");
         }
-        ResourceStore.lock(tx, key(scope, type, criteria));
-        return engine.matchingIds(tx, type, query.criteria(), scope, baseUrl, 2);
+        return engine.lockAndMatchIds(tx, key(scope, type, criteria), type, query.criteria(), scope, baseUrl, 2);
     }
 }

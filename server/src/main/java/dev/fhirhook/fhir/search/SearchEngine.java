@@ -3,6 +3,7 @@ package dev.fhirhook.fhir.search;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.db.Jdbc;
 import dev.fhirhook.fhir.FhirJson;
+import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.policy.Interaction;
 import java.time.Clock;
@@ -122,11 +123,17 @@ public final class SearchEngine {
         return new Result(List.copyOf(matches), more, total, included(query, matches, scope));
     }
 
-    /** The ids of the resources matching {@code criteria}, at most {@code limit}; for conditional interactions. */
-    public List<String> matchingIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, int limit) {
+    /**
+     * The ids of the resources matching {@code criteria}, at most {@code limit}, read after taking the transaction's
+     * advisory lock on {@code lockKey} ({@link ResourceStore#lock}) in the same round trip; for conditional
+     * interactions.
+     */
+    public List<String> lockAndMatchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
+            Scope scope, String baseUrl, int limit) {
         var policy = new Decided(scope);
         var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
-        return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
+        return policy.on(tx).queryAfter(ResourceStore.LOCK, new Object[] {lockKey}, ids.sql(), rs -> rs.getString(1),
+                ids.args().toArray());
     }
 
     /**
