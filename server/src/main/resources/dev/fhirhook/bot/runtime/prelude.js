@@ -640,7 +640,9 @@
   const HASHES = ['md5', 'sha1', 'sha256', 'sha384', 'sha512'];
 
   function hashName(algorithm) {
-    const name = String(algorithm).toLowerCase().replace(/^rsa-/, '').replace(/-/g, '');
+    const lower = String(algorithm).toLowerCase();
+    if (HASHES.includes(lower)) return lower; // the usual spelling, without two replace calls per hash
+    const name = lower.replace(/^rsa-/, '').replace(/-/g, '');
     if (!HASHES.includes(name)) throw new Error('Digest method not supported: ' + algorithm);
     return name;
   }

@@ -111,7 +111,7 @@ class SandboxCryptoTest {
         assertThat(run("""
                 const crypto = require('crypto');
                 exports.handler = async (medplum, event) =>
-                  ['md5', 'sha1', 'SHA256', 'sha384', 'sha512'].map((a) => crypto.createHash(a).update(event.input).digest('hex') + ' ').join('');
+                  ['md5', 'sha1', 'SHA256', 'RSA-SHA384', 'sha-512'].map((a) => crypto.createHash(a).update(event.input).digest('hex') + ' ').join('');
                 """, event)).isEqualTo(expected.toString());
     }
 
