@@ -21,7 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs bot code in the GraalJS sandbox (one shared Engine, a sandboxed context per bot version ({@link BotContext#newContext}), pooled warm).
+ * Runs bot code in the GraalJS sandbox (one shared Engine, a context per bot version as
+ * {@link BotContext#newContext} builds it, pooled warm).
  * Thread-safe; {@link #run} blocks the calling thread (virtual threads included) until the run ends.
  *
  * <p>Each run executes on a platform thread of a pool of {@link Settings#maxConcurrentRuns} threads, so that its

@@ -169,7 +169,7 @@
     const dollars = insert.indexOf('$') < 0 ? 0 : occurrences(insert, '$', room / Math.max(1, text.length));
     const grows = insert.length + dollars * text.length - find.length; // per match, at most
     if (grows <= 0) return;
-    const most = !all || find.length === 0 ? (all ? text.length + 1 : 1) : Math.floor(text.length / find.length);
+    const most = !all ? 1 : find.length === 0 ? text.length + 1 : Math.floor(text.length / find.length);
     if (most * grows <= room) return;
     const matches = find.length === 0 ? most : Math.min(most, occurrences(text, find, Math.floor(room / grows)));
     if (matches * grows > room) throw new RangeError('Invalid string length');
