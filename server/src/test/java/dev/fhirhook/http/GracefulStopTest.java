@@ -94,6 +94,50 @@ class GracefulStopTest {
         }
     }
 
+    /**
+     * A keep-alive connection with no request in progress is closed as soon as the stop begins, without a byte of
+     * an answer: a client that sends on it sees the connection end before any response and sends again on a new
+     * one (to the next server), as HTTP/1.1 clients do for a connection the server closed. Requests in flight on
+     * other connections still finish.
+     */
+    @Test
+    void an_idle_keep_alive_connection_is_closed_at_once_when_the_stop_begins() throws Exception {
+        var project = TestServer.get().newProject();
+        var bot = TestBot.create(project).deploy(SLOW_BOT);
+        String name = "idle" + System.nanoTime();
+        var server = secondServer("20");
+        var client = new Api(server.baseUrl(), project.clientId(), project.secret());
+        try (var socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET /healthcheck HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(readResponse(socket)).startsWith("HTTP/1.1 200"); // open, and idle from now on
+            var inFlight = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
+                    "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
+            awaitPatient(project.api(), name + "-started"); // the stop waits for this one, in its 6 s wait
+            var stopping = CompletableFuture.runAsync(server::close);
+
+            assertThat(socket.getInputStream().read()).as("closed, with no answer").isEqualTo(-1);
+            assertThat(inFlight).as("within the grace, long before the run in flight ends").isNotDone();
+            assertThat(inFlight.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            stopping.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One response with a Content-Length body, read to its end, so that the connection can carry the next. */
+    private static String readResponse(Socket socket) throws IOException {
+        var in = socket.getInputStream();
+        var head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new IOException("connection closed in the headers: " + head);
+            head.append((char) b);
+        }
+        var length = Pattern.compile("(?i)\r\nContent-Length: (\\d+)").matcher(head);
+        assertThat(length.find()).as(head.toString()).isTrue();
+        return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+    }
+
     @Test
     void with_no_grace_a_stop_does_not_wait() throws Exception {
         var server = secondServer("0");
