@@ -7,6 +7,9 @@ import static dev.fhirhook.bot.runtime.Bots.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,6 +28,8 @@ class HostileBotsTest {
     private static final Duration SLACK = Duration.ofMillis(1500);
     private static final RunLimits SHORT = new RunLimits(TIMEOUT, 64L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
     private static final RunLimits LIMITS = new RunLimits(Duration.ofSeconds(10), 64L * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024);
+    /** The server's own budget (256 MiB), for the string tests: the engine's refusal comes before the watchdog's. */
+    private static final RunLimits SERVER = RunLimits.defaults(Duration.ofSeconds(20));
     private static final BotCode HEALTHY = code("let runs = 0;\nexports.handler = async (medplum, event) => 'ok ' + (++runs);");
 
     private static BotRuntime runtime;
@@ -190,11 +195,10 @@ class HostileBotsTest {
     @Test
     void strings_built_by_one_builtin_from_many_parts_are_refused_before_they_reach_the_heap() throws Exception {
         var stringify = code("exports.handler = async () => JSON.stringify(new Array(2 ** 12).fill('x'.repeat(2 ** 17))).length;");
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        var pool = Executors.newFixedThreadPool(4);
         try {
-            var runs = new java.util.ArrayList<java.util.concurrent.Future<RunResult>>();
-            var budget = RunLimits.defaults(Duration.ofSeconds(20)); // the server's: the refusal comes before the watchdog's
-            for (int i = 0; i < 4; i++) runs.add(pool.submit(() -> runtime.run(stringify, "{}", HostBridge.NONE, budget)));
+            var runs = new ArrayList<Future<RunResult>>();
+            for (int i = 0; i < 4; i++) runs.add(pool.submit(() -> runtime.run(stringify, "{}", HostBridge.NONE, SERVER)));
             for (var result : runs) {
                 var failed = failed(result.get());
                 assertThat(failed.reason()).isEqualTo(RunResult.Failure.ERROR);
@@ -218,15 +222,14 @@ class HostileBotsTest {
     void every_builtin_that_builds_a_string_longer_than_the_limit_fails_with_nodes_range_error(String build) {
         assertThat(text(runtime.run(code(STRING_PARTS + "exports.handler = async () => {\n"
                 + "  try { return 'allocated ' + (" + build + ").length; } catch (e) { return e.name + ': ' + e.message; }\n"
-                + "};"), "{}", HostBridge.NONE, RunLimits.defaults(Duration.ofSeconds(20)))))
-                .isEqualTo("RangeError: Invalid string length");
+                + "};"), "{}", HostBridge.NONE, SERVER))).isEqualTo("RangeError: Invalid string length");
     }
 
     @Test
     void strings_up_to_the_limit_are_built_as_before() {
         assertThat(text(runtime.run(code(STRING_PARTS + "exports.handler = async () => "
                 + "(half + half).length + ' ' + JSON.stringify(parts.slice(0, 512)).length;"), "{}", HostBridge.NONE,
-                RunLimits.defaults(Duration.ofSeconds(20))))).isEqualTo("33554432 16778753");
+                SERVER))).isEqualTo("33554432 16778753");
     }
 
     @Test
@@ -236,8 +239,7 @@ class HostileBotsTest {
                 + "  String.prototype.replaceAll.call(12321, 2, '$$'), 'xax'.replace(/x/g, 'y'), 'abc'.replaceAll('', '-'),\n"
                 + "  'abc'.replace({ [Symbol.replace]: (s, r) => s + r }, '!'), 'x'.repeat(2 ** 20).replaceAll('x', 'ab').length,\n"
                 // over the limit at worst (5 times the text per match), but nothing matches: counted, then built
-                + "  'y'.repeat(2 ** 23).replace('z', \"$'$'$'$'$'\").length].join(' ');"),
-                "{}", HostBridge.NONE, RunLimits.defaults(Duration.ofSeconds(20)))))
+                + "  'y'.repeat(2 ** 23).replace('z', \"$'$'$'$'$'\").length].join(' ');"), "{}", HostBridge.NONE, SERVER)))
                 .isEqualTo("a--b--c a[a|c|$]c a1b3 1$3$1 yay -a-b-c- abc! 2097152 8388608");
     }
 
