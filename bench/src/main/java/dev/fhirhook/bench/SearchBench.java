@@ -431,8 +431,10 @@ final class SearchBench {
                 new Search("identifier", identifierPath(client, n), "search_token",
                         List.of("Invoice", projectId, "identifier", Invoices.identifier(n), Invoices.SYSTEM, "21", "0")),
                 new Search("date-range", datePath(client, day), "search_date",
-                        // one EXISTS: the overlap hull [d, d+1), then each bound (high > d, low < d+1)
-                        List.of("Invoice", projectId, "date", d + "T00:00:00Z", d.plusDays(1) + "T00:00:00Z",
+                        // one EXISTS: the index's scope hash (V13), the overlap hull [d, d+1), then each bound
+                        // (high > d, low < d+1)
+                        List.of("Invoice", projectId, "date", projectId + "|Invoice|date", d + "T00:00:00Z",
+                                d.plusDays(1) + "T00:00:00Z",
                                 d + "T00:00:00Z", d.plusDays(1) + "T00:00:00Z", "21", "0")),
                 new Search("sort-status", sortPath(client), "max(",
                         List.of("Invoice", projectId, "status", "issued", "date", "21", "0")));
