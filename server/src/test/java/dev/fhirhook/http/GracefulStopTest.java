@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fhirhook.Fhirhook;
 import dev.fhirhook.testing.Api;
 import dev.fhirhook.testing.TestBot;
+import dev.fhirhook.testing.TestProject;
 import dev.fhirhook.testing.TestServer;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -37,15 +38,12 @@ class GracefulStopTest {
 
     @Test
     void a_bot_run_in_flight_when_the_server_stops_finishes_and_new_requests_are_refused() throws Exception {
-        var project = TestServer.get().newProject();
-        var bot = TestBot.create(project).deploy(SLOW_BOT);
-        String name = "graceful" + System.nanoTime();
-        var server = secondServer("20");
+        var run = slowRunOnASecondServer("graceful");
+        var project = run.project();
+        String name = run.name();
+        var server = run.server();
         int port = server.port();
-        var client = new Api(server.baseUrl(), project.clientId(), project.secret());
-        var inFlight = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
-                "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
-        awaitPatient(project.api(), name + "-started"); // the run is under way, in its 6 s wait
+        var inFlight = run.reply();
 
         assertThat(patients(project.api(), name)).as("the run is still in flight when the stop begins").isZero();
         var stopping = CompletableFuture.runAsync(server::close);
@@ -102,20 +100,14 @@ class GracefulStopTest {
      */
     @Test
     void an_idle_keep_alive_connection_is_closed_at_once_when_the_stop_begins() throws Exception {
-        var project = TestServer.get().newProject();
-        var bot = TestBot.create(project).deploy(SLOW_BOT);
-        String name = "idle" + System.nanoTime();
-        var server = secondServer("20");
-        var client = new Api(server.baseUrl(), project.clientId(), project.secret());
-        try (var socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+        var run = slowRunOnASecondServer("idle"); // the stop waits for this one, in its 6 s wait
+        var inFlight = run.reply();
+        try (var socket = new Socket(InetAddress.getLoopbackAddress(), run.server().port())) {
             socket.setSoTimeout(5_000);
             socket.getOutputStream().write("GET /healthcheck HTTP/1.1\r\nHost: localhost\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(readResponse(socket)).startsWith("HTTP/1.1 200"); // open, and idle from now on
-            var inFlight = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
-                    "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
-            awaitPatient(project.api(), name + "-started"); // the stop waits for this one, in its 6 s wait
-            var stopping = CompletableFuture.runAsync(server::close);
+            var stopping = CompletableFuture.runAsync(run.server()::close);
 
             assertThat(socket.getInputStream().read()).as("closed, with no answer").isEqualTo(-1);
             assertThat(inFlight).as("within the grace, long before the run in flight ends").isNotDone();
@@ -148,6 +140,21 @@ class GracefulStopTest {
         server.awaitClosed();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         assertThat(refusedWithin(port, Duration.ofSeconds(1))).isTrue();
+    }
+
+    /** A run of SLOW_BOT on a second server (grace 20 s), under way in its 6 s wait. */
+    private record SlowRun(TestProject project, String name, Fhirhook server, CompletableFuture<Api.Reply> reply) {}
+
+    private static SlowRun slowRunOnASecondServer(String prefix) throws InterruptedException {
+        var project = TestServer.get().newProject();
+        var bot = TestBot.create(project).deploy(SLOW_BOT);
+        String name = prefix + System.nanoTime();
+        var server = secondServer("20");
+        var client = new Api(server.baseUrl(), project.clientId(), project.secret());
+        var reply = CompletableFuture.supplyAsync(() -> client.raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute",
+                "application/json", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8)));
+        awaitPatient(project.api(), name + "-started");
+        return new SlowRun(project, name, server, reply);
     }
 
     /** A server of its own on the shared PostgreSQL, with the given shutdown grace in seconds. */
