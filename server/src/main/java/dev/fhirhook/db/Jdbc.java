@@ -62,9 +62,7 @@ public final class Jdbc {
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
         return withConnection(sql, c -> {
             try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-                var out = new ArrayList<T>();
-                while (rs.next()) out.add(mapper.map(rs));
-                return out;
+                return rows(rs, mapper);
             }
         });
     }
@@ -89,12 +87,16 @@ public final class Jdbc {
                 ps.execute(); // before's result
                 if (!ps.getMoreResults()) throw new IllegalStateException("expected rows from: " + firstLine(sql));
                 try (ResultSet rs = ps.getResultSet()) {
-                    var out = new ArrayList<T>();
-                    while (rs.next()) out.add(mapper.map(rs));
-                    return out;
+                    return rows(rs, mapper);
                 }
             }
         });
+    }
+
+    private static <T> List<T> rows(ResultSet rs, RowMapper<T> mapper) throws SQLException {
+        var out = new ArrayList<T>();
+        while (rs.next()) out.add(mapper.map(rs));
+        return out;
     }
 
     public int update(String sql, Object... params) {
