@@ -88,7 +88,7 @@ public final class HttpServer implements AutoCloseable {
                 limiter, audit);
         // Jetty's own default stop cuts the requests in flight: a webhook whose bot had written its Invoice would
         // see its connection closed, and the provider would send it again. Stopping now refuses new connections,
-        // answers 503 to new requests on open ones, and waits up to the grace for the rest.
+        // closes idle ones, answers 503 to a request it is still reading, and waits up to the grace for the rest.
         var graceful = new GracefulHandler(dispatch);
         server.setHandler(graceful);
         server.setStopTimeout(settings.shutdownGrace().toMillis());
