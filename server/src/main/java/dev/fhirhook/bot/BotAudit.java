@@ -74,7 +74,10 @@ final class BotAudit {
         event.put("recorded", run.end().toString());
         event.put("outcome", run.success() ? "0" : "4");
         String log = run.log();
-        event.put("outcomeDesc", log.length() > MAX_LOG_CHARS ? log.substring(log.length() - MAX_LOG_CHARS) : log);
+        // FHIR strings are never empty: a run that printed nothing has no outcomeDesc
+        if (!log.isEmpty()) {
+            event.put("outcomeDesc", log.length() > MAX_LOG_CHARS ? log.substring(log.length() - MAX_LOG_CHARS) : log);
+        }
         var agents = event.putArray("agent");
         var requestor = agents.addObject();
         run.requester().ifPresent(r -> requestor.putObject("who").put("reference", r));

@@ -322,6 +322,16 @@ class BotExecuteTest {
         assertThat(audit.path("outcomeDesc").asText()).contains("about to fail");
     }
 
+    @Test
+    void a_run_that_prints_nothing_has_no_outcome_desc_rather_than_an_empty_string() {
+        var own = TestServer.get().newProject();
+        var bot = TestBot.create(own).deploy("exports.handler = async () => 'quiet';");
+        assertThat(bot.executeJson("{}").status()).isEqualTo(200);
+        var audit = firstAuditOf(own, bot);
+        assertThat(audit.path("outcome").asText()).isEqualTo("0");
+        assertThat(audit.has("outcomeDesc")).as(audit.toString()).isFalse(); // FHIR: strings SHALL NOT be empty
+    }
+
     // --- who may run it, and as whom -------------------------------------------------------------
 
     @Test
