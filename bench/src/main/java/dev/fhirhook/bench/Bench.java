@@ -88,6 +88,11 @@ public final class Bench {
             out.println("(pg-commit skipped: no --pg-data)");
         }
         if (pg.isPresent()) pg.get().setUp();
+        Optional<PgWebhookScenario> pgWebhook = jdbcUrl.map(PgWebhookScenario::new)
+                .filter(p -> options.scenarios().contains("pg-webhook"));
+        if (options.scenarios().contains("pg-webhook") && pgWebhook.isEmpty()) {
+            out.println("(pg-webhook skipped: no --pg-data)");
+        }
         String trivialBot = options.scenarios().contains("exec-trivial") ? Bots.deploy(target, "bench-trivial", Bots.TRIVIAL, "Invoice") : null;
         String upsertBot = options.scenarios().contains("exec-upsert") ? Bots.deploy(target, "bench-upsert", Bots.UPSERT_INVOICE, "Invoice") : null;
         var cpu = new CpuMeter(options.serverPid(), options.pgData());
@@ -99,6 +104,7 @@ public final class Bench {
                     Scenario scenario = switch (name) {
                         case "healthcheck" -> HttpScenario.healthcheck(target);
                         case "pg-commit" -> pg.orElse(null);
+                        case "pg-webhook" -> pgWebhook.orElse(null);
                         case "create" -> HttpScenario.create(client);
                         case "read" -> HttpScenario.read(client, ids);
                         case "update" -> HttpScenario.update(client, ids);
@@ -120,6 +126,7 @@ public final class Bench {
             }
         } finally {
             if (pg.isPresent()) pg.get().tearDown();
+            if (pgWebhook.isPresent()) pgWebhook.get().tearDown();
         }
         printErrors(results);
         printInterference(results);

@@ -14,7 +14,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
     /** What runs by default; {@code search} and the bot rows only when asked for, so default runs stay comparable. */
     static final List<String> DEFAULT_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
     static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update", "search",
-            "exec-trivial", "exec-upsert", "webhook", "webhook-quiet", "webhook-forged");
+            "exec-trivial", "exec-upsert", "webhook", "webhook-quiet", "webhook-forged", "pg-webhook");
     /** Rows that need the webhook bots (bench/run-webhook runs them). */
     static final List<String> WEBHOOK_SCENARIOS = List.of("webhook", "webhook-quiet", "webhook-forged");
 
@@ -22,7 +22,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
             usage: java -jar fhirhook-bench.jar --url http://127.0.0.1:PORT/ --user ID --secret SECRET [options]
               --server-pid PID     server process, for VmRSS/VmHWM from /proc/PID/status
               --pg-data DIR        embedded PostgreSQL data dir (port from line 4 of DIR/postmaster.pid);
-                                   without it the pg-commit floor is skipped
+                                   without it the pg-commit and pg-webhook floors are skipped
               --duration SECONDS   measured time per scenario and concurrency (default 10)
               --warmup SECONDS     unmeasured time before each measurement (default 3)
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
@@ -30,7 +30,8 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                                    webhook,webhook-quiet,webhook-forged (default: the first five; exec-* are the
                                    bot $execute rows; webhook is a Stripe-signed event to a bot that upserts an
                                    Invoice, webhook-quiet the same bot with auditEventTrigger on-error,
-                                   webhook-forged the same events with a forged signature)
+                                   webhook-forged the same events with a forged signature, pg-webhook the
+                                   webhook row's PostgreSQL statements alone over JDBC, needs --pg-data)
               --seed N             Patients created up front for read, update and search (default 200)
               --policy JSON        run create, read, update and search as the client of a project of its own
                                    whose membership has an AccessPolicy with this resource[] list, e.g.
