@@ -80,11 +80,14 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
         var invoice = connection.prepareStatement(INSERT_INVOICE);
         var asynchronous = connection.prepareStatement("set local synchronous_commit = off");
         var audit = connection.prepareStatement(INSERT_AUDIT);
+        String prefix = "in_pgw_" + UUID.randomUUID() + "_"; // each row's workers write new Invoices, as the webhook row does
         return new Worker() {
+            private long written;
+
             @Override
             public Outcome call(long i) throws SQLException {
                 try {
-                    String code = "in_pgw_" + index + "_" + i;
+                    String code = prefix + written;
                     search.setString(1, "Invoice?identifier=" + SYSTEM + "|" + code);
                     search.setString(2, "Invoice");
                     search.setString(3, PROJECT);
@@ -99,7 +102,7 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
                     }
                     writeInvoice(connection, invoice, code);
                     connection.commit();
-                    if (i % AUDIT_BATCH == AUDIT_BATCH - 1) {
+                    if (++written % AUDIT_BATCH == 0) {
                         asynchronous.execute();
                         writeAuditEvents(connection, audit);
                         connection.commit();
