@@ -71,7 +71,7 @@ public final class AuditLog implements AutoCloseable {
             var resources = events.stream()
                     .map(e -> new ResourceStore.NewResource(Scope.system(e.projectId()), e.event().deepCopy())).toList();
             store.inTransaction((tx, jdbc) -> {
-                jdbc.update("set local synchronous_commit = off"); // see the class comment
+                jdbc.deferred("set local synchronous_commit = off"); // see the class comment; sent with the insert
                 return tx.createAll(resources);
             });
             return 0;

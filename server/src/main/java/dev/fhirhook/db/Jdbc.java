@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -14,8 +15,9 @@ import javax.sql.DataSource;
 /**
  * A thin layer over JDBC: parameter binding, row mapping and transactions, with SQLExceptions turned
  * into {@link DataAccessException}. Statements run on the connection of the current transaction when
- * there is one ({@link #inTransaction}), otherwise on a pooled connection in auto-commit.
- * Thread-safe; a transaction belongs to the thread that opened it.
+ * there is one ({@link #inTransaction}), otherwise on a pooled connection in auto-commit. Inside a transaction,
+ * a statement whose result nobody reads may be {@linkplain #deferred deferred}: sent with the commit, in its round
+ * trip. Thread-safe; a transaction belongs to the thread that opened it.
  */
 public final class Jdbc {
     @FunctionalInterface
@@ -24,18 +26,27 @@ public final class Jdbc {
     @FunctionalInterface
     public interface Work<T> { T run(Jdbc tx); }
 
+    /** A transaction's deferred statements, in order, and their parameters; shared by its views. */
+    private static final class Deferred {
+        final List<String> sql = new ArrayList<>();
+        final List<Object> params = new ArrayList<>();
+    }
+
     private final DataSource dataSource;
     private final Connection connection; // non-null inside a transaction
+    private final Deferred deferred; // non-null inside a transaction
     private final int queryTimeoutSeconds; // 0: none
     private final boolean customPlans;
 
     public Jdbc(DataSource dataSource) {
-        this(dataSource, null, 0, false);
+        this(dataSource, null, null, 0, false);
     }
 
-    private Jdbc(DataSource dataSource, Connection connection, int queryTimeoutSeconds, boolean customPlans) {
+    private Jdbc(DataSource dataSource, Connection connection, Deferred deferred, int queryTimeoutSeconds,
+            boolean customPlans) {
         this.dataSource = dataSource;
         this.connection = connection;
+        this.deferred = deferred;
         this.queryTimeoutSeconds = queryTimeoutSeconds;
         this.customPlans = customPlans;
     }
@@ -45,7 +56,7 @@ public final class Jdbc {
      * for work whose cost depends on the caller, such as searches, so one cannot hold a connection for long.
      */
     public Jdbc withQueryTimeout(java.time.Duration timeout) {
-        return new Jdbc(dataSource, connection, (int) Math.max(1, timeout.toSeconds()), customPlans);
+        return new Jdbc(dataSource, connection, deferred, (int) Math.max(1, timeout.toSeconds()), customPlans);
     }
 
     /**
@@ -56,7 +67,7 @@ public final class Jdbc {
      * 0.3 ms at 1,500 Patients, growing with the project). Planning each time costs about 0.1 ms.
      */
     public Jdbc withCustomPlans() {
-        return customPlans ? this : new Jdbc(dataSource, connection, queryTimeoutSeconds, true);
+        return customPlans ? this : new Jdbc(dataSource, connection, deferred, queryTimeoutSeconds, true);
     }
 
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
@@ -127,6 +138,18 @@ public final class Jdbc {
         });
     }
 
+    /**
+     * Queues a statement of the current transaction whose result nobody reads, such as a write's last insert. It
+     * goes to PostgreSQL with the commit, ahead of it in the same round trip, or, when the transaction sends
+     * another statement first, just before that one. Its failure surfaces there (for the commit: from
+     * {@link #inTransaction}, with this statement named) and rolls the whole transaction back, as any failure does.
+     */
+    public void deferred(String sql, Object... params) {
+        if (connection == null) throw new IllegalStateException("a deferred statement needs a transaction: " + firstLine(sql));
+        deferred.sql.add(sql);
+        deferred.params.addAll(Arrays.asList(params));
+    }
+
     /** Runs {@code work} in one transaction, committed when it returns and rolled back when it throws. */
     public <T> T inTransaction(Work<T> work) {
         if (connection != null) return work.run(this);
@@ -135,8 +158,10 @@ public final class Jdbc {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                T result = work.run(new Jdbc(dataSource, c, queryTimeoutSeconds, customPlans));
-                c.commit();
+                var tx = new Jdbc(dataSource, c, new Deferred(), queryTimeoutSeconds, customPlans);
+                T result = work.run(tx);
+                tx.sendDeferred(c, true);
+                c.commit(); // after a deferred statement's commit pgjdbc sends nothing: the transaction has ended
                 return result;
             } catch (RuntimeException | Error e) {
                 rollbackQuietly(c, e);
@@ -161,6 +186,7 @@ public final class Jdbc {
     private interface ConnectionWork<T> { T run(Connection c) throws SQLException; }
 
     private <T> T withConnection(String sql, ConnectionWork<T> work) {
+        if (connection != null) sendDeferred(connection, false); // in order: what was deferred runs first
         try {
             if (connection != null) return work.run(connection);
             try (Connection c = dataSource.getConnection()) {
@@ -168,6 +194,20 @@ public final class Jdbc {
             }
         } catch (SQLException e) {
             throw new DataAccessException("statement failed [" + firstLine(sql) + "]", e);
+        }
+    }
+
+    /** Sends the deferred statements, if any, followed by {@code commit} when asked: one round trip. */
+    private void sendDeferred(Connection c, boolean commit) {
+        if (deferred.sql.isEmpty()) return;
+        String sql = String.join(";\n", deferred.sql) + (commit ? ";\ncommit" : "");
+        Object[] params = deferred.params.toArray();
+        deferred.sql.clear();
+        deferred.params.clear();
+        try (PreparedStatement ps = prepare(c, sql, params)) {
+            ps.execute();
+        } catch (SQLException e) {
+            throw new DataAccessException("deferred statement failed [" + firstLine(sql) + "]", e);
         }
     }
 

@@ -679,7 +679,7 @@ public final class ResourceStore {
         String method = versions.getFirst().stored().method();
         var params = new ArrayList<Object>(List.of(types, ids, projects, versionIds, updated, contents, method));
         params.addAll(List.of(index.parameters()));
-        tx.query(withIndex(INSERT_NEW, index, "r"), rs -> 1, params.toArray());
+        tx.deferred(withIndex(INSERT_NEW, index, "r"), params.toArray()); // with the commit, unless read first
     }
 
     /** Makes {@code version} the current version of its existing row, with its index rows and history entry. */
@@ -689,7 +689,7 @@ public final class ResourceStore {
         params.addAll(List.of(version.versionId(), version.lastUpdated(), version.content(), version.type(), version.id(),
                 version.method()));
         params.addAll(List.of(index.parameters()));
-        tx.query(withIndex(REPLACE_CURRENT, index, "u"), rs -> 1, params.toArray());
+        tx.deferred(withIndex(REPLACE_CURRENT, index, "u"), params.toArray());
     }
 
     private static void appendHistory(Jdbc tx, StoredResource r) {
