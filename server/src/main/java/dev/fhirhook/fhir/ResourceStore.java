@@ -660,7 +660,10 @@ public final class ResourceStore {
         return head + (inserts.isEmpty() ? "" : ",\n" + inserts) + "\nselect count(*) from " + cte;
     }
 
-    /** Inserts new resources written by one method, with their index rows and first history entries: one round trip. */
+    /**
+     * Inserts new resources written by one method, with their index rows and first history entries: one statement,
+     * {@linkplain Jdbc#deferred deferred} so that it goes with the commit unless the transaction sends another first.
+     */
     private void insertAll(Jdbc tx, List<NewVersion> versions) {
         var index = indexer.batch(); // extracted before any write: a refusal leaves nothing to undo
         int n = versions.size();
