@@ -40,15 +40,27 @@ record PgCommitScenario(String jdbcUrl) implements Scenario {
         var connection = connect(jdbcUrl);
         connection.setAutoCommit(false);
         var insert = connection.prepareStatement("insert into bench_floor(id, body) values (?, ?)");
+        return worker(connection, i -> {
+            insert.setObject(1, UUID.randomUUID());
+            insert.setString(2, new String(Patients.forCreate(index, i), StandardCharsets.UTF_8));
+            insert.executeUpdate();
+            connection.commit();
+            return Outcome.EXPECTED;
+        });
+    }
+
+    /** One operation of a worker on its own connection, committing what it writes. */
+    interface Operation {
+        Outcome run(long i) throws SQLException;
+    }
+
+    /** A worker of {@code operation}: an SQLException rolls back and counts as an error; close closes the connection. */
+    static Worker worker(Connection connection, Operation operation) {
         return new Worker() {
             @Override
             public Outcome call(long i) throws SQLException {
                 try {
-                    insert.setObject(1, UUID.randomUUID());
-                    insert.setString(2, new String(Patients.forCreate(index, i), StandardCharsets.UTF_8));
-                    insert.executeUpdate();
-                    connection.commit();
-                    return Outcome.EXPECTED;
+                    return operation.run(i);
                 } catch (SQLException e) {
                     connection.rollback();
                     return new Outcome.Unexpected("SQLState " + e.getSQLState(), e.getMessage());

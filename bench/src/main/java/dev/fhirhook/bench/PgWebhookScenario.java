@@ -81,47 +81,29 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
         var invoice = connection.prepareStatement(INSERT_INVOICE + ";\ncommit");
         var audit = connection.prepareStatement("set local synchronous_commit = off;\n" + INSERT_AUDIT + ";\ncommit");
         String prefix = "in_pgw_" + UUID.randomUUID() + "_"; // each row's workers write new Invoices, as the webhook row does
-        return new Worker() {
-            private long written;
-
-            @Override
-            public Outcome call(long i) throws SQLException {
-                try {
-                    String code = prefix + written;
-                    search.setString(1, "Invoice?identifier=" + SYSTEM + "|" + code);
-                    search.setString(2, "Invoice");
-                    search.setString(3, PROJECT);
-                    search.setString(4, "identifier");
-                    search.setString(5, code);
-                    search.setString(6, SYSTEM);
-                    search.setInt(7, 2);
-                    search.execute();
-                    if (!search.getMoreResults()) throw new SQLException("no rows from the search");
-                    try (var rs = search.getResultSet()) {
-                        if (rs.next()) return new Outcome.Unexpected("found", "an Invoice with " + code + " exists");
-                    }
-                    writeInvoice(connection, invoice, code);
-                    connection.commit(); // sends nothing: the statement's commit ended the transaction
-                    if (++written % AUDIT_BATCH == 0) {
-                        writeAuditEvents(connection, audit);
-                        connection.commit();
-                    }
-                    return Outcome.EXPECTED;
-                } catch (SQLException e) {
-                    connection.rollback();
-                    return new Outcome.Unexpected("SQLState " + e.getSQLState(), e.getMessage());
-                }
+        long[] written = {0};
+        return PgCommitScenario.worker(connection, i -> {
+            String code = prefix + written[0];
+            search.setString(1, "Invoice?identifier=" + SYSTEM + "|" + code);
+            search.setString(2, "Invoice");
+            search.setString(3, PROJECT);
+            search.setString(4, "identifier");
+            search.setString(5, code);
+            search.setString(6, SYSTEM);
+            search.setInt(7, 2);
+            search.execute();
+            if (!search.getMoreResults()) throw new SQLException("no rows from the search");
+            try (var rs = search.getResultSet()) {
+                if (rs.next()) return new Outcome.Unexpected("found", "an Invoice with " + code + " exists");
             }
-
-            @Override
-            public void close() {
-                try {
-                    connection.close();
-                } catch (SQLException ignored) {
-                    // closing is best effort
-                }
+            writeInvoice(connection, invoice, code);
+            connection.commit(); // sends nothing: the statement's commit ended the transaction
+            if (++written[0] % AUDIT_BATCH == 0) {
+                writeAuditEvents(connection, audit);
+                connection.commit();
             }
-        };
+            return Outcome.EXPECTED;
+        });
     }
 
     private static void writeInvoice(Connection c, PreparedStatement insert, String code) throws SQLException {
