@@ -76,7 +76,10 @@ public final class Bench {
         var webhooks = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
                 ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")
                         || options.scenarios().contains("webhook-quiet")) : null;
-        if (webhooks != null && webhooks.quietBot() != null) WebhookScenario.prime(target, webhooks, WebhookScenario.PRIMING);
+        if (webhooks != null && webhooks.quietBot() != null) {
+            WebhookScenario.prime(target, webhooks, WebhookScenario.PRIMING);
+            if (!options.loadWarmup().isZero()) warmUpWebhooks(webhooks, options.loadWarmup());
+        }
         if (jdbcUrl.isPresent()) {
             analyze(jdbcUrl.get());
             out.println("- planner statistics: ANALYZE after seeding, then autovacuum");
@@ -131,6 +134,23 @@ public final class Bench {
         printErrors(results);
         printInterference(results);
         if (webhooks != null) printWebhookMetrics();
+    }
+
+    /**
+     * Unmeasured load on both webhook bots at 16 connections, half the time each. The bot path runs through the
+     * GraalJS interpreter, which the JVM compiles for about a minute under load (compiler threads at a third to
+     * two thirds of the server's CPU meanwhile): without this, the first rows measure the compiler as much as the
+     * server. A server that takes webhooks has long passed that minute.
+     */
+    private void warmUpWebhooks(WebhookScenario.Paths webhooks, Duration length) throws Exception {
+        System.err.printf("bench: warming up the webhook path for %s at 16 connections...%n", seconds(length));
+        var half = length.dividedBy(2);
+        var cpu = new CpuMeter(options.serverPid(), options.pgData());
+        long ops = LoadRun.run(WebhookScenario.signed(target, webhooks.bot()), 16, Duration.ZERO, half, cpu).ops()
+                + LoadRun.run(WebhookScenario.signedQuiet(target, webhooks.quietBot()), 16, Duration.ZERO, half, cpu).ops();
+        out.println("- warm-up: " + seconds(length) + " of webhook and webhook-quiet load at 16 connections before the"
+                + " first row (" + ops + " events, not counted), so that the rows measure the compiled bot path");
+        out.println();
     }
 
     /** The server's own webhook counters: how many refusals were audited, and how many audit events it dropped. */

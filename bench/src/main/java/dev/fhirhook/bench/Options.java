@@ -9,7 +9,7 @@ import java.util.Optional;
 /** The command line of the bench. */
 record Options(String url, String user, String secret, Optional<Long> serverPid, Optional<Path> pgData,
                Duration duration, Duration warmup, List<Integer> concurrency, List<String> scenarios, int seedCount,
-               Optional<String> label, Optional<String> policy) {
+               Optional<String> label, Optional<String> policy, Duration loadWarmup) {
 
     /** What runs by default; {@code search} and the bot rows only when asked for, so default runs stay comparable. */
     static final List<String> DEFAULT_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
@@ -25,6 +25,9 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                                    without it the pg-commit and pg-webhook floors are skipped
               --duration SECONDS   measured time per scenario and concurrency (default 10)
               --warmup SECONDS     unmeasured time before each measurement (default 3)
+              --load-warmup SECONDS  with webhook or webhook-quiet: unmeasured load on both webhook bots at 16
+                                   connections before the first row, so that the rows measure the bot path once
+                                   the JIT has compiled it (default 0; bench/run-webhook passes 60)
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
               --scenarios LIST     subset of healthcheck,pg-commit,create,read,update,search,exec-trivial,exec-upsert,
                                    webhook,webhook-quiet,webhook-forged (default: the first five; exec-* are the
@@ -54,6 +57,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         int seed = 200;
         String label = null;
         String policy = null;
+        double loadWarmup = 0;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("-h") || flag.equals("--help")) throw new UsageException("");
@@ -74,6 +78,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                     case "--seed" -> seed = Integer.parseInt(value);
                     case "--label" -> label = value;
                     case "--policy" -> policy = value;
+                    case "--load-warmup" -> loadWarmup = Double.parseDouble(value);
                     default -> throw new UsageException("unknown option " + flag);
                 }
             } catch (NumberFormatException e) {
@@ -83,6 +88,7 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         if (url == null) throw new UsageException("--url is required");
         if (user == null || secret == null) throw new UsageException("--user and --secret are required");
         if (duration <= 0 || warmup < 0) throw new UsageException("--duration must be > 0 and --warmup >= 0");
+        if (!(loadWarmup >= 0 && loadWarmup <= 3600)) throw new UsageException("--load-warmup must be 0..3600 seconds");
         if (concurrency.isEmpty() || concurrency.stream().anyMatch(c -> c < 1 || c > 1024)) {
             throw new UsageException("--concurrency values must be 1..1024");
         }
@@ -92,7 +98,8 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
         if (seed < 1) throw new UsageException("--seed must be >= 1");
         return new Options(url, user, secret, Optional.ofNullable(pid), Optional.ofNullable(pgData),
                 Duration.ofMillis((long) (duration * 1000)), Duration.ofMillis((long) (warmup * 1000)),
-                concurrency, scenarios, seed, Optional.ofNullable(label), Optional.ofNullable(policy));
+                concurrency, scenarios, seed, Optional.ofNullable(label), Optional.ofNullable(policy),
+                Duration.ofMillis((long) (loadWarmup * 1000)));
     }
 
     /** A bad command line; the message says what, the usage is printed beside it. */
