@@ -345,7 +345,8 @@ public final class ResourceStore {
             if (ifMatch.isPresent() && !matchesVersion(ifMatch.get(), current)) {
                 throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
             }
-            var version = new StoredResource(type, id, current.projectId(), UUID.randomUUID(), now(), true,
+            Instant now = now();
+            var version = new StoredResource(type, id, current.projectId(), VersionIds.at(now), now, true,
                     "DELETE", current.content());
             tx.update("""
                     update resource set version_id = ?, last_updated = ?, deleted = true
@@ -581,8 +582,8 @@ public final class ResourceStore {
     private record NewVersion(StoredResource stored, ObjectNode json) {}
 
     private NewVersion newVersion(Scope scope, String type, String id, ObjectNode input, String projectId, String method) {
-        UUID versionId = UUID.randomUUID();
         Instant now = now();
+        UUID versionId = VersionIds.at(now);
         var out = FhirJson.mapper().createObjectNode();
         out.put("resourceType", type);
         out.put("id", id);
