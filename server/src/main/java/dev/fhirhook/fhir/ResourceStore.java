@@ -348,7 +348,8 @@ public final class ResourceStore {
             Instant now = now();
             var version = new StoredResource(type, id, current.projectId(), VersionIds.at(now), now, true,
                     "DELETE", current.content());
-            tx.update("""
+            // the three writes go with the commit, in its round trip
+            tx.deferred("""
                     update resource set version_id = ?, last_updated = ?, deleted = true
                      where resource_type = ? and id = ?
                     """, version.versionId(), version.lastUpdated(), type, id);
@@ -697,7 +698,7 @@ public final class ResourceStore {
     }
 
     private static void appendHistory(Jdbc tx, StoredResource r) {
-        tx.update("insert into resource_history (" + HISTORY_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?)",
+        tx.deferred("insert into resource_history (" + HISTORY_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?)",
                 r.type(), r.id(), r.projectId(), r.versionId(), r.lastUpdated(), r.deleted(), r.method(), r.content());
     }
 

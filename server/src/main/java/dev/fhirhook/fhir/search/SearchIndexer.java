@@ -64,6 +64,6 @@ public final class SearchIndexer {
 
     /** Removes every index row of {@code type/id} (on delete: a deleted resource is found by no search). */
     public void remove(Jdbc tx, String type, String id) {
-        tx.query("with " + REMOVES + " select 1", rs -> 1, removeParameters(type, id));
+        tx.deferred("with " + REMOVES + " select 1", removeParameters(type, id)); // before the transaction's next statement
     }
 }
