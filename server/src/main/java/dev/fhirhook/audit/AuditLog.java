@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * committed, so an answered request always has its AuditEvent in the database; the writer stores whatever
  * callers queued meanwhile in one transaction and one statement ({@link ResourceStore#createAll}), sent with its
  * commit in one round trip. Under load many runs share one commit, which costs a fraction of one commit each;
- * alone, a caller waits about as long as for its own write. When the queue is full or the log closed, the caller stores its event itself.
+ * alone, a caller waits about as long as for its own write. When the queue is full or the log closed, the caller
+ * stores its event itself.
  *
  * <p>These transactions commit with {@code synchronous_commit = off}: the commit is visible at once, but PostgreSQL
  * writes it to disk with its next WAL flush (the next ordinary commit, such as the bot's own next write, or the WAL

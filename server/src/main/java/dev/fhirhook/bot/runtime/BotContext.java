@@ -124,9 +124,10 @@ final class BotContext implements AutoCloseable {
      * The longest string a bot may build, in characters: the engine refuses a longer one with Node's
      * {@code RangeError: Invalid string length} in its builtins (JSON.stringify, join, concatenation, repeat), before
      * it is allocated; the prelude bounds replace and replaceAll, which skip that check, first. A quarter of the
-     * default run budget in UTF-16, as for buffers ({@link RunLimits#maxBufferBytes}). The watchdog cannot stop a builtin halfway: without this, one
-     * JSON.stringify could take gigabytes in one step, and a few at once ended the JVM. Strings the host passes in
-     * (a body) may be longer; they can be read, parsed and sliced, but not concatenated into longer ones.
+     * default run budget in UTF-16, as for buffers ({@link RunLimits#maxBufferBytes}). The watchdog cannot stop a
+     * builtin halfway: without this, one JSON.stringify could take gigabytes in one step, and a few at once ended the
+     * JVM. Strings the host passes in (a body) may be longer; they can be read, parsed and sliced, but not
+     * concatenated into longer ones.
      */
     static final int MAX_STRING_CHARS = (int) (RunLimits.DEFAULT_MAX_ALLOCATED_BYTES / 4 / 2);
 
