@@ -80,6 +80,12 @@ final class BotContext implements AutoCloseable {
     private final Value finish;
     private volatile RunControl current;
     private boolean loaded;
+    /**
+     * What this context's runs have allocated since it was made, its own loading included: an upper bound on the
+     * heap it can keep between runs (module state). Written by the worker that holds the context, read by the
+     * {@link ContextPool} after {@code give}.
+     */
+    long allocatedBytes;
 
     /** What a run produced: a value, or a failure with its message. */
     record Attempt(ReturnValue value, RunResult.Failure failure, String message) {

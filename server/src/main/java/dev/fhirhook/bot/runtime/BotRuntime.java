@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * allocated bytes can be counted; a watchdog cancels it past {@link RunLimits#timeout} (TIMEOUT) or
  * {@link RunLimits#maxAllocatedBytes} (MEMORY). Recursion is bounded by the thread's stack
  * ({@link #RUN_THREAD_STACK_BYTES}, a few thousand JS frames: STACK). A run over a concurrency cap is refused at
- * once, never queued. A context that ended a run in any way but cleanly is closed, never reused.
+ * once, never queued. A context that ended a run in any way but cleanly is closed, never reused, and so is one whose
+ * runs have allocated more than {@link Settings#maxContextBytes} in all.
  *
  * <p>Warm runs keep module state, as a Lambda or Medplum's vmcontext does; the event, timers and the log are the
  * run's own. A handler Promise that can no longer settle (nothing pending: no timers) fails at once as TIMEOUT
@@ -57,21 +58,44 @@ public final class BotRuntime implements AutoCloseable {
      *     past which it fails as TIMEOUT; 0 for none. Nearly free in warm runs (bench/run-sandbox, alternating
      *     rounds: a trivial bot 28 µs p50 either way, an HMAC + JSON bot 163 vs 177 µs), so on by default, as a
      *     bound on CPU that does not depend on how busy the machine is
+     * @param maxContextBytes what one context's runs may allocate in all, its loading included, and the context
+     *     still be reused: past it the context is closed after its run. Allocation bounds what module state a warm
+     *     context can keep from run to run (a bot that keeps what it allocates would otherwise grow one context
+     *     without limit, each run within its budget, until the JVM runs out of heap)
+     * @param maxIdleBytes the same summed over all idle contexts; past it the least recently used are closed
      */
     public record Settings(int maxConcurrentRuns, int maxConcurrentRunsPerBot, int maxWarmContextsPerBot,
-                           int maxWarmContexts, long maxStatementsPerRun) {
+                           int maxWarmContexts, long maxStatementsPerRun, long maxContextBytes, long maxIdleBytes) {
         public static final int DEFAULT_MAX_WARM_CONTEXTS_PER_BOT = 4;
         public static final int DEFAULT_MAX_WARM_CONTEXTS = 64;
         /** Some seconds of pure JavaScript in the interpreter, past any webhook's needs. */
         public static final long DEFAULT_MAX_STATEMENTS_PER_RUN = 100_000_000L;
+        /**
+         * A quarter of a run's default budget: a context that loads the Stripe upsert bot and runs it allocates
+         * about 3 MB and then 30 KB a run, so it is replaced after some 2,000 runs (~4 ms each time).
+         */
+        public static final long DEFAULT_MAX_CONTEXT_BYTES = RunLimits.DEFAULT_MAX_ALLOCATED_BYTES / 4;
+
+        /** A quarter of the heap for idle contexts together. */
+        public static long defaultMaxIdleBytes() {
+            return Runtime.getRuntime().maxMemory() / 4;
+        }
 
         public Settings {
             if (maxConcurrentRuns < 1 || maxConcurrentRunsPerBot < 1) {
                 throw new IllegalArgumentException("concurrency caps must be at least 1");
             }
-            if (maxWarmContextsPerBot < 0 || maxWarmContexts < 0 || maxStatementsPerRun < 0) {
+            if (maxWarmContextsPerBot < 0 || maxWarmContexts < 0 || maxStatementsPerRun < 0 || maxContextBytes < 0
+                    || maxIdleBytes < 0) {
                 throw new IllegalArgumentException("pool sizes and the statement limit cannot be negative");
             }
+        }
+
+        /** The caps and pool sizes, with the default byte bounds on warm contexts. */
+        public Settings(int maxConcurrentRuns, int maxConcurrentRunsPerBot, int maxWarmContextsPerBot,
+                        int maxWarmContexts, long maxStatementsPerRun) {
+            this(maxConcurrentRuns, maxConcurrentRunsPerBot, maxWarmContextsPerBot, maxWarmContexts,
+                    maxStatementsPerRun, DEFAULT_MAX_CONTEXT_BYTES, defaultMaxIdleBytes());
         }
 
         /** The caps, with the default pool sizes and statement limit. */
@@ -105,7 +129,8 @@ public final class BotRuntime implements AutoCloseable {
         this.resourceLimits = settings.maxStatementsPerRun() == 0 ? null : ResourceLimits.newBuilder()
                 .statementLimit(settings.maxStatementsPerRun(), source -> !source.isInternal())
                 .build();
-        this.pool = new ContextPool(settings.maxWarmContextsPerBot(), settings.maxWarmContexts());
+        this.pool = new ContextPool(settings.maxWarmContextsPerBot(), settings.maxWarmContexts(),
+                settings.maxContextBytes(), settings.maxIdleBytes());
         this.watchdog = new Watchdog(WATCHDOG_POLL);
         this.serverSlots = new Semaphore(settings.maxConcurrentRuns());
         var threadNumber = new AtomicInteger();
@@ -220,6 +245,7 @@ public final class BotRuntime implements AutoCloseable {
                 return attempt;
             }
             reusable = control.complete();
+            if (reusable) context.allocatedBytes += control.allocatedBytes();
             return reusable ? attempt : cancelled(control);
         } finally {
             watchdog.unwatch(control);

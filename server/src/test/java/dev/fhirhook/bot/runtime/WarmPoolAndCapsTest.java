@@ -133,6 +133,54 @@ class WarmPoolAndCapsTest {
         }
     }
 
+    /** Keeps what each run allocates in module state: {@code n} doubles a run; answers how many arrays it holds. */
+    private static BotCode keeper(String botId) {
+        return new BotCode(botId, "v1", "const keep = [];\nexports.handler = async (medplum, event) => {\n"
+                + "  const a = new Float64Array(event.n); a.fill(1.5); keep.push(a); return String(keep.length);\n};",
+                "index.js");
+    }
+
+    private static final long MB = 1024 * 1024;
+
+    @Test
+    void a_context_whose_runs_allocated_more_than_its_bound_is_closed_so_kept_state_cannot_grow_without_limit() {
+        try (var runtime = new BotRuntime(new BotRuntime.Settings(4, 4, 4, 64, 0, 8 * MB, 1024 * MB))) {
+            var bot = keeper("keeper");
+            var answers = new ArrayList<String>();
+            for (int i = 0; i < 12; i++) answers.add(text(runtime.run(bot, "{\"n\":131072}", HostBridge.NONE, LIMITS)));
+            // 1 MB a run: a context is reused until its runs (and its loading) have allocated 8 MB, then replaced
+            assertThat(answers).as("arrays kept, run by run").contains("1", "2", "3")
+                    .allSatisfy(n -> assertThat(Integer.parseInt(n)).isLessThanOrEqualTo(8));
+            assertThat(answers.subList(1, answers.size())).as("a fresh context took over").contains("1");
+        }
+    }
+
+    @Test
+    void with_the_default_bounds_a_bot_keeping_40_mb_a_run_never_holds_more_than_two_runs_worth() {
+        try (var runtime = new BotRuntime(new BotRuntime.Settings(4, 4))) {
+            var bot = keeper("big-keeper");
+            for (int i = 0; i < 6; i++) {
+                var kept = text(runtime.run(bot, "{\"n\":" + 5 * 1024 * 1024 + "}", HostBridge.NONE, LIMITS));
+                assertThat(Integer.parseInt(kept)).as("run %d", i + 1).isLessThanOrEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void idle_contexts_past_the_idle_byte_budget_are_closed_least_recently_used_first() {
+        try (var runtime = new BotRuntime(new BotRuntime.Settings(4, 4, 4, 64, 0, 1024 * MB, 12 * MB))) {
+            String five = "{\"n\":" + 5 * 128 * 1024 + "}"; // 5 MB a run
+            text(runtime.run(keeper("a"), five, HostBridge.NONE, LIMITS));
+            text(runtime.run(keeper("b"), five, HostBridge.NONE, LIMITS));
+            assertThat(runtime.warmContexts()).as("two contexts of some 5 MB fit in 12 MB").isEqualTo(2);
+            text(runtime.run(keeper("c"), five, HostBridge.NONE, LIMITS));
+            assertThat(runtime.warmContexts("a")).as("the least recently used went").isZero();
+            assertThat(runtime.warmContexts("b")).isEqualTo(1);
+            assertThat(runtime.warmContexts("c")).isEqualTo(1);
+            assertThat(text(runtime.run(keeper("b"), five, HostBridge.NONE, LIMITS))).as("b kept its state").isEqualTo("2");
+        }
+    }
+
     @Test
     void the_per_bot_cap_rejects_at_once() throws Exception {
         try (var runtime = new BotRuntime(new BotRuntime.Settings(4, 1))) {
