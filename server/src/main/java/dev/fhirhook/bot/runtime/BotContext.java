@@ -337,23 +337,37 @@ final class BotContext implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------
     // The host functions, the whole surface a bot can reach in Java. Inputs come from the prelude.
 
+    /**
+     * Whether the current run was cancelled; one past its deadline is cancelled here as TIMEOUT, without waiting
+     * for the watchdog's next look. The prelude asks from inside long builtin steps, which cancelling cannot stop.
+     */
+    private boolean stopped() {
+        var run = current;
+        if (run == null) return false;
+        if (run.cancellation() == null && run.remainingNanos() <= 0) {
+            run.cancel(RunResult.Failure.TIMEOUT, timeoutMessage(run.limits), false);
+        }
+        return run.cancellation() != null;
+    }
+
     private Map<String, Object> hostFunctions() {
-        return Map.of(
-                "log", (ProxyExecutable) this::log,
-                "call", (ProxyExecutable) this::call,
-                "digest", (ProxyExecutable) BotContext::digest,
-                "hmac", (ProxyExecutable) BotContext::hmac,
-                "random", (ProxyExecutable) args -> {
+        return Map.ofEntries(
+                Map.entry("log", (ProxyExecutable) this::log),
+                Map.entry("call", (ProxyExecutable) this::call),
+                Map.entry("digest", (ProxyExecutable) BotContext::digest),
+                Map.entry("hmac", (ProxyExecutable) BotContext::hmac),
+                Map.entry("random", (ProxyExecutable) args -> {
                     var bytes = new byte[args[0].asInt()];
                     RANDOM.nextBytes(bytes);
                     return ByteBuffer.wrap(bytes);
-                },
-                "uuid", (ProxyExecutable) args -> UUID.randomUUID().toString(),
-                "encode", (ProxyExecutable) args -> Codecs.encode(bytes(args[0], args[1], args[2]), args[3].asString()),
-                "decode", (ProxyExecutable) args -> ByteBuffer.wrap(Codecs.decode(args[0].asString(), args[1].asString())),
-                "transcode", (ProxyExecutable) args ->
-                        Codecs.encode(Codecs.decode(args[0].asString(), args[1].asString()), args[2].asString()),
-                "maxStringChars", MAX_STRING_CHARS);
+                }),
+                Map.entry("uuid", (ProxyExecutable) args -> UUID.randomUUID().toString()),
+                Map.entry("encode", (ProxyExecutable) args -> Codecs.encode(bytes(args[0], args[1], args[2]), args[3].asString())),
+                Map.entry("decode", (ProxyExecutable) args -> ByteBuffer.wrap(Codecs.decode(args[0].asString(), args[1].asString()))),
+                Map.entry("transcode", (ProxyExecutable) args ->
+                        Codecs.encode(Codecs.decode(args[0].asString(), args[1].asString()), args[2].asString())),
+                Map.entry("stopped", (ProxyExecutable) args -> stopped()),
+                Map.entry("maxStringChars", MAX_STRING_CHARS));
     }
 
     private Object log(Value... args) {

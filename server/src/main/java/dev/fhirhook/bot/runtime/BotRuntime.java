@@ -241,8 +241,8 @@ public final class BotRuntime implements AutoCloseable {
             if (!control.attach(context.polyglotContext())) return cancelled(control);
             var attempt = context.run(code, event, control);
             if (!attempt.succeeded()) {
-                control.cancel(attempt.failure(), attempt.message(), false);
-                return attempt;
+                // a run cancelled first (its timeout, say) fails as that, whatever its code made of the cancellation
+                return control.cancel(attempt.failure(), attempt.message(), false) ? attempt : cancelled(control);
             }
             reusable = control.complete();
             if (reusable) context.allocatedBytes += control.allocatedBytes();

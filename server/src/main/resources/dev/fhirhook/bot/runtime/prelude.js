@@ -1,7 +1,7 @@
 // The sandbox's JavaScript half. Evaluated once per context as an internal source (its frames stay out of
 // bots' stack traces); installs the globals a bot may use and returns the runner that BotContext drives.
 // `host` holds the only Java functions a context can reach (SandboxHost): log, call, digest, hmac, random,
-// uuid, encode, decode, transcode. Nothing here reads files, the environment or the network.
+// uuid, encode, decode, transcode, stopped. Nothing here reads files, the environment or the network.
 (function (host) {
   'use strict';
 
@@ -21,7 +21,7 @@
   const utf8Decoder = new TextDecoder();
   const hostLog = host.log, hostCall = host.call, hostDigest = host.digest, hostHmac = host.hmac,
     hostRandom = host.random, hostUuid = host.uuid, hostEncode = host.encode, hostDecode = host.decode,
-    hostTranscode = host.transcode;
+    hostTranscode = host.transcode, hostStopped = host.stopped;
 
   function define(name, value) {
     ObjectDefineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
@@ -178,15 +178,77 @@
   guardMethod(StringOf.prototype, 'replaceAll', (self, args) => checkReplace(self, args, true));
 
   // ---------------------------------------------------------------------------------------------------------
+  // JSON.stringify is one builtin step that the watchdog cannot stop, and its work is not bounded by its output:
+  // a value may hold millions of keys whose values print nothing, or share one object along 2^40 paths, and keep
+  // a run's thread (and its slot) busy for minutes past its timeout. So every stringify, the bot's and the
+  // sandbox's own, goes through a replacer that every 1,024 keys asks whether the run was stopped (its timeout,
+  // its memory budget, a shutdown) and then throws.
+  const ReflectApply = Reflect.apply, ArrayIsArray = Array.isArray;
+  const STOPPED = 'The run was stopped';
+
+  /** JSON text of value; visit(holder, key, v), when given, is the replacer proper. */
+  function stringify(value, visit, indent) {
+    let keys = 0;
+    return JSONstringify(value, function (key, v) {
+      if ((++keys & 1023) === 0 && hostStopped()) throw new RangeError(STOPPED);
+      return visit === undefined ? v : visit(this, key, v);
+    }, indent);
+  }
+
+  // The brand checks of SerializeJSONProperty: boxed primitives serialise as their value, not as objects.
+  const boxedValueOf = [Number, String, Boolean, G.BigInt, Symbol]
+    .filter((c) => typeof c === 'function').map((c) => c.prototype.valueOf);
+  function isBoxed(v) {
+    for (const valueOf of boxedValueOf) {
+      try {
+        ReflectApply(valueOf, v, []);
+        return true;
+      } catch (e) { /* not this kind */ }
+    }
+    return false;
+  }
+
+  /** An array replacer as the function replacer it is equivalent to: each plain object cut to the listed keys. */
+  function keyFilter(list) {
+    const keys = [];
+    for (const item of list) {
+      const key = typeof item === 'string' ? item
+        : typeof item === 'number' || (item !== null && typeof item === 'object' && isBoxed(item)) ? StringOf(item)
+          : undefined;
+      if (key !== undefined && !keys.includes(key)) keys.push(key);
+    }
+    return (holder, key, v) => {
+      if (v === null || typeof v !== 'object' || ArrayIsArray(v) || isBoxed(v)) return v;
+      const cut = {};
+      for (const k of keys) {
+        ObjectDefineProperty(cut, k, { value: v[k], writable: true, enumerable: true, configurable: true });
+      }
+      return cut; // integer-like keys enumerate first here, where the builtin keeps the list's order
+    };
+  }
+
+  ObjectDefineProperty(JSON, 'stringify', {
+    value: {
+      stringify(value, replacer, space) {
+        if (typeof replacer === 'function') {
+          return stringify(value, (holder, key, v) => ReflectApply(replacer, holder, [key, v]), space);
+        }
+        return stringify(value, ArrayIsArray(replacer) ? keyFilter(replacer) : undefined, space);
+      },
+    }.stringify,
+    writable: true, configurable: true, enumerable: false,
+  });
+
+  // ---------------------------------------------------------------------------------------------------------
   // console: one line per call, arguments joined by a space, objects as JSON (cycles as a placeholder).
 
   function safeJson(value, indent) {
     const ancestors = [];
     try {
-      const text = JSONstringify(value, function (key, v) {
+      const text = stringify(value, (holder, key, v) => {
         if (typeof v === 'bigint') return v.toString();
         if (typeof v !== 'object' || v === null) return v;
-        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== holder) ancestors.pop();
         if (ancestors.includes(v)) return '[Circular]';
         ancestors.push(v);
         return v;
@@ -1254,7 +1316,7 @@
   function request(method, args) {
     let json;
     try {
-      json = JSONstringify(args);
+      json = stringify(args);
     } catch (e) {
       return PromiseReject(e);
     }
@@ -1563,7 +1625,7 @@
           default: {
             let json;
             try {
-              json = JSONstringify(v);
+              json = stringify(v);
             } catch (e) {
               return ['result', 'The return value cannot be serialised as JSON: ' + errorMessage(e)];
             }

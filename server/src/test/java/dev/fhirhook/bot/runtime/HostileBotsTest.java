@@ -115,6 +115,65 @@ class HostileBotsTest {
         assertThat(failed.message()).contains("cannot be serialised");
     }
 
+    /** An object along 2^40 paths whose every node has 200 more keys that print nothing: no output bounds its JSON. */
+    private static final String PADDED = """
+            const pad = (o) => { for (let j = 0; j < 200; j++) o['u' + j] = undefined; return o; };
+            let n = pad({});
+            for (let i = 0; i < 40; i++) n = pad({a: n, b: n});
+            """;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"return n;", "return JSON.stringify(n).length;", "return JSON.stringify(n, ['a', 'b']);",
+            "return JSON.stringify(n, (k, v) => v);", "console.log(n); return 1;", "await medplum.createResource(n);"})
+    void serialising_a_value_whose_work_no_output_bounds_stops_at_the_deadline_and_frees_the_slot(String use) throws Exception {
+        try (var single = new BotRuntime(new BotRuntime.Settings(1, 1))) {
+            var bot = code("exports.handler = async (medplum) => {\n" + PADDED + use + "\n};");
+            var failed = failed(single.run(bot, "{}", HostBridge.NONE, SHORT));
+            // whichever bound it reaches first: a replacer's calls allocate, and the budget here is 64 MiB
+            assertThat(failed.reason()).isIn(RunResult.Failure.TIMEOUT, RunResult.Failure.MEMORY);
+            assertThat(failed.duration()).isLessThan(TIMEOUT.plus(SLACK));
+            // JSON.stringify was one builtin step the watchdog could not stop: its thread and the only slot stayed
+            // taken for a minute after the answer, and every other bot was refused meanwhile
+            long until = System.nanoTime() + SLACK.toNanos();
+            var next = single.run(HEALTHY, "{}", HostBridge.NONE, LIMITS);
+            while (next instanceof RunResult.Rejected && System.nanoTime() < until) {
+                Thread.sleep(20);
+                next = single.run(HEALTHY, "{}", HostBridge.NONE, LIMITS);
+            }
+            assertThat(text(next)).startsWith("ok ");
+        }
+    }
+
+    @Test
+    void json_stringify_behaves_as_the_builtin_does() {
+        var value = text(run("""
+                exports.handler = async () => {
+                  const v = {b: 1, a: [1, {c: 2, d: undefined}], n: new Number(3), s: new String('x'),
+                             t: {toJSON: (k) => 'T' + k}, z: null, f: () => 1};
+                  return [
+                    JSON.stringify(v),
+                    JSON.stringify(v, ['a', 'c', 'n', 'a', 7, {}]),
+                    JSON.stringify(v, (k, x) => (typeof x === 'number' ? x * 10 : x)),
+                    JSON.stringify({a: {b: 1}}, function (k, x) { return k === 'b' ? Object.keys(this).join() : x; }),
+                    JSON.stringify([undefined, () => 1], null, 1),
+                    JSON.stringify({a: [1]}, null, '--'),
+                    String(JSON.stringify(undefined)),
+                    JSON.stringify('s'),
+                    JSON.stringify.name + JSON.stringify.length,
+                  ].join('|');
+                };"""));
+        assertThat(value.split("\\|", -1)).containsExactly(
+                "{\"b\":1,\"a\":[1,{\"c\":2}],\"n\":3,\"s\":\"x\",\"t\":\"Tt\",\"z\":null}",
+                "{\"a\":[1,{\"c\":2}],\"n\":3}",
+                "{\"b\":10,\"a\":[10,{\"c\":20}],\"n\":3,\"s\":\"x\",\"t\":\"Tt\",\"z\":null}",
+                "{\"a\":{\"b\":\"b\"}}",
+                "[\n null,\n null\n]",
+                "{\n--\"a\": [\n----1\n--]\n}",
+                "undefined",
+                "\"s\"",
+                "stringify3");
+    }
+
     @Test
     void returning_a_30_mb_string_fails_as_result() {
         // (30 M characters: within what a string may take in one step under a 256 MiB budget, over the result limit)
