@@ -7,6 +7,7 @@ import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.OperationInput;
+import dev.fhirhook.fhir.PolicyReferences;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceValidation;
 import java.nio.charset.StandardCharsets;

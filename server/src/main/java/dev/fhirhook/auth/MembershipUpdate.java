@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.fhir.MembershipRules;
 import dev.fhirhook.fhir.OperationInput;
+import dev.fhirhook.fhir.PolicyReferences;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.ResourceValidation;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,8 @@ import java.util.Optional;
  * ({@code user}, {@code profile}) and where ({@code project}) never change, because changing them would move
  * rights to another identity or into another (say the super-admin) project. Project admins and super admins
  * only. The write moves {@link ResourceStore#securityGeneration()}, so the next request of that member is
- * judged by the new membership. Thread-safe.
+ * judged by the new membership. The rules this route shares with every FHIR write of a membership are
+ * {@link MembershipRules}'. Thread-safe.
  *
  * <p>The body is either the whole ProjectMembership ({@code resourceType} set, as Medplum's app sends it: the
  * four fields are replaced, and one left out is removed) or an object with just the fields to change (one
@@ -26,7 +29,6 @@ import java.util.Optional;
  */
 public final class MembershipUpdate {
     static final List<String> CHANGEABLE = List.of("accessPolicy", "access", "admin", "active");
-    private static final List<String> IDENTITY = List.of("project", "user", "profile");
 
     private final ResourceStore store;
     private final ProjectAdmins admins;
@@ -55,11 +57,7 @@ public final class MembershipUpdate {
                     .orElseThrow(() -> ApiException.notFound("admin.no-such-membership", "Membership not found"));
             ObjectNode before = current.json();
             ObjectNode after = before.deepCopy();
-            for (String field : IDENTITY) {
-                if (body.has(field) && !body.get(field).equals(before.get(field))) {
-                    throw ApiException.badRequest("admin.immutable-field", "Cannot change ProjectMembership." + field).at(field);
-                }
-            }
+            MembershipRules.requireIdentityUnchanged(body, before);
             for (String field : CHANGEABLE) {
                 JsonNode value = body.get(field);
                 if (value == null && !whole) continue;
@@ -69,58 +67,19 @@ public final class MembershipUpdate {
                 }
                 after.set(field, switch (field) {
                     case "accessPolicy" -> PolicyReferences.require(tx, acting.projectId(), value, field);
-                    case "access" -> access(tx, acting.projectId(), value);
+                    case "access" -> MembershipRules.access(tx, acting.projectId(), value);
                     default -> {
-                        if (!value.isBoolean()) throw invalid(field, "must be true or false");
+                        if (!value.isBoolean()) throw MembershipRules.invalid(field, "must be true or false");
                         yield value;
                     }
                 });
             }
-            var caller = acting.caller();
-            if (!caller.superAdmin() && caller.membershipId().equals(membershipId)
-                    && !(same(before, after, "accessPolicy") && same(before, after, "access"))) {
-                // an admin restricted by a policy must not be able to lift that policy itself
-                throw ApiException.forbidden("admin.own-membership",
-                        "Forbidden: cannot change the access policies of your own membership");
-            }
+            MembershipRules.requireOwnPoliciesUnchanged(acting.scope(), membershipId, before, after);
             ResourceValidation.check(after);
             // elevated: the caller may change these fields, which access policies mark read-only for admins
             return tx.update(acting.elevated(), after, Optional.of(current.versionId().toString()), "PUT").resource();
         });
         return ApiResponse.json(200, ApiResponse.FHIR_JSON, written.content().getBytes(StandardCharsets.UTF_8))
                 .withHeader("ETag", written.etag());
-    }
-
-    /** {@code access[]}: each entry a policy of this project and optional parameters with a name and a value. */
-    private static JsonNode access(ResourceStore tx, String projectId, JsonNode value) {
-        if (!value.isArray()) throw invalid("access", "must be an array");
-        var out = dev.fhirhook.fhir.FhirJson.mapper().createArrayNode();
-        for (int i = 0; i < value.size(); i++) {
-            JsonNode entry = value.get(i);
-            String at = "access[" + i + "]";
-            if (!entry.isObject()) throw invalid(at, "must be an object");
-            var checked = out.addObject();
-            checked.set("policy", PolicyReferences.require(tx, projectId, entry.path("policy"), at + ".policy"));
-            JsonNode parameters = entry.get("parameter");
-            if (parameters == null) continue;
-            if (!parameters.isArray()) throw invalid(at + ".parameter", "must be an array");
-            for (JsonNode parameter : parameters) {
-                boolean named = parameter.isObject() && parameter.path("name").isTextual()
-                        && !parameter.path("name").asText().isBlank();
-                boolean valued = parameter.isObject() && parameter.properties().stream()
-                        .anyMatch(p -> p.getKey().startsWith("value"));
-                if (!named || !valued) throw invalid(at + ".parameter", "each parameter needs a name and a value");
-            }
-            checked.set("parameter", parameters);
-        }
-        return out;
-    }
-
-    private static boolean same(ObjectNode before, ObjectNode after, String field) {
-        return java.util.Objects.equals(before.get(field), after.get(field));
-    }
-
-    private static ApiException invalid(String field, String why) {
-        return ApiException.badRequest("admin.invalid-field", "Invalid " + field + ": " + why).at(field);
     }
 }

@@ -30,7 +30,7 @@ public sealed interface Principal {
             EffectivePolicy policy) implements Principal {
         @Override
         public Scope scope() {
-            return new Scope(projectId, profile(), superAdmin, policy);
+            return new Scope(projectId, profile(), superAdmin, policy, membershipId);
         }
 
         @Override

@@ -75,8 +75,9 @@ public final class ProjectAdmins {
 
     private static Acting acting(Principal.Client caller, String projectId) {
         String author = caller.scope().author();
-        return new Acting(projectId, caller, new Scope(projectId, author, caller.superAdmin(), caller.scope().policy()),
-                new Scope(projectId, author, true, dev.fhirhook.policy.EffectivePolicy.UNRESTRICTED));
+        return new Acting(projectId, caller, new Scope(projectId, author, caller.superAdmin(), caller.scope().policy(),
+                caller.membershipId()), new Scope(projectId, author, true, dev.fhirhook.policy.EffectivePolicy.UNRESTRICTED,
+                caller.membershipId()));
     }
 
     private static Principal.Client client(Principal principal) {

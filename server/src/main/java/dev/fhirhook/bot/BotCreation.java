@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
-import dev.fhirhook.auth.PolicyReferences;
+import dev.fhirhook.fhir.PolicyReferences;
 import dev.fhirhook.auth.Principal;
 import dev.fhirhook.auth.ProjectAdmins;
 import dev.fhirhook.fhir.FhirJson;

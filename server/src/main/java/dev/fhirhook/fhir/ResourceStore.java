@@ -199,6 +199,9 @@ public final class ResourceStore {
         for (var r : resources) {
             String type = r.resource().get("resourceType").asText();
             AdminRules.checkWrite(r.scope(), type, r.resource(), null);
+            if (type.equals("ProjectMembership") && !r.scope().superAdmin()) {
+                MembershipRules.checkWrite(r.scope(), r.id(), r.resource(), null, policyLookup(jdbc));
+            }
             accesses.add(policies.require(r.scope(), type, Interaction.CREATE));
             if (type.equals("AccessPolicy")) policies.validate(r.scope(), r.resource());
         }
@@ -299,6 +302,10 @@ public final class ResourceStore {
                         for (FieldPath field : access.candidate(branch).protectedOnWrite()) field.restore(resource, original);
                     } else if (access.uniformFields()) {
                         removeFields(resource, access.candidate(0).protectedOnWrite());
+                    }
+                    if (type.equals("ProjectMembership") && !scope.superAdmin()) {
+                        MembershipRules.checkWrite(scope, id, resource,
+                                existing.filter(r -> !r.deleted()).map(StoredResource::json).orElse(null), policyLookup(tx));
                     }
                     if (existing.isEmpty()) {
                         var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
@@ -467,6 +474,11 @@ public final class ResourceStore {
     }
 
     // --- internals ---------------------------------------------------------------------------------
+
+    /** Live AccessPolicies by id in any project, read through {@code db} (a transaction sees its own writes). */
+    private java.util.function.Function<String, Optional<StoredResource>> policyLookup(Jdbc db) {
+        return id -> findCurrent(db, Scope.system(""), "AccessPolicy", id, false).filter(r -> !r.deleted());
+    }
 
     /** A current row and the index of the policy branch it satisfies. */
     private record Found(StoredResource resource, int branch) {}

@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param projectId the project new resources go into
  * @param author reference written to {@code meta.author}, such as {@code ClientApplication/123}
  * @param policy the membership's effective AccessPolicy; {@link EffectivePolicy#UNRESTRICTED} for super admins
+ * @param membershipId the ProjectMembership the request acts through, or null for the server's own scopes; its
+ *     own membership is one a caller may not loosen ({@link MembershipRules})
  */
-public record Scope(String projectId, String author, boolean superAdmin, EffectivePolicy policy) {
+public record Scope(String projectId, String author, boolean superAdmin, EffectivePolicy policy, String membershipId) {
     public Scope {
         Objects.requireNonNull(policy, "policy");
         if (superAdmin) policy = EffectivePolicy.UNRESTRICTED;
@@ -20,6 +22,6 @@ public record Scope(String projectId, String author, boolean superAdmin, Effecti
 
     /** The scope of the server itself (bootstrap, authentication look-ups): every project, no policy. */
     public static Scope system(String projectId) {
-        return new Scope(projectId, "system", true, EffectivePolicy.UNRESTRICTED);
+        return new Scope(projectId, "system", true, EffectivePolicy.UNRESTRICTED, null);
     }
 }

@@ -67,7 +67,7 @@ public final class MembershipPolicies {
         String profile = membership.json().path("profile").path("reference").asText("ProjectMembership/" + membership.id());
         var policy = effective(membership, false).policy();
         if (!policy.loadable()) throw cannotAuthenticate();
-        return new Scope(membership.projectId(), profile, false, policy);
+        return new Scope(membership.projectId(), profile, false, policy, membership.id());
     }
 
     public static ApiException cannotAuthenticate() {
