@@ -3,6 +3,7 @@ package dev.fhirhook.http;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
+import dev.fhirhook.api.QueryString;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.db.DataAccessException;
 import dev.fhirhook.fhir.FhirJson;
@@ -22,7 +23,14 @@ final class ErrorRenderer {
         this.baseUrl = baseUrl;
     }
 
-    ApiResponse render(Throwable failure, RequestIds ids, String method, String path, String authorization) {
+    /** The query parameter with which a client asks for a Basic challenge, whatever it sent (medplum-compat §5.1). */
+    static final String PROMPT_BASIC = "_medplum-prompt-basic-auth";
+
+    /**
+     * @param authorization the request's {@code Authorization} header, or null: a 401 challenges with its scheme
+     * @param query the raw query string, or null: with {@link #PROMPT_BASIC} a 401 challenges with Basic
+     */
+    ApiResponse render(Throwable failure, RequestIds ids, String method, String path, String authorization, String query) {
         ApiException api = switch (failure) {
             case ApiException e -> e;
             case DataAccessException e when e.sqlState() != null && e.sqlState().startsWith("22") -> {
@@ -46,11 +54,21 @@ final class ErrorRenderer {
         };
         var response = ApiResponse.json(api.status(), ApiResponse.FHIR_JSON, FhirJson.bytes(Outcomes.of(api, ids)));
         if (api.status() == 401) {
-            String scheme = authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6) ? "Bearer" : "Basic";
+            boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6);
+            String scheme = bearer && !promptsBasic(query) ? "Bearer" : "Basic";
             response.withHeader("WWW-Authenticate", scheme + " realm=\"" + baseUrl + "\"");
         }
         if (api.retryAfterSeconds() > 0) response.withHeader("Retry-After", Long.toString(api.retryAfterSeconds()));
         else if (api.status() == 503) response.withHeader("Retry-After", "5");
         return response;
+    }
+
+    private static boolean promptsBasic(String query) {
+        if (query == null || !query.contains("prompt-basic-auth")) return false;
+        try {
+            return QueryString.parse(query).containsKey(PROMPT_BASIC);
+        } catch (ApiException e) {
+            return false; // a query that does not parse asks for nothing
+        }
     }
 }

@@ -157,7 +157,7 @@ public final class HttpServer implements AutoCloseable {
             // first, before routing, authentication or the body: a flood costs us as little as possible
             var limit = limiter.check(clientIp, path == null ? "/" : path);
             if (limit instanceof RequestLimiter.Decision.Throttled throttled) {
-                var outcome = errors.render(ApiException.tooManyRequests(), ids, method, path, null);
+                var outcome = errors.render(ApiException.tooManyRequests(), ids, method, path, null, null);
                 // Medplum sends this one as plain JSON; Retry-After is fhirhook's addition
                 var result = new ApiResponse(429, ApiResponse.JSON, outcome.headers(), outcome.body())
                         .withHeader("Retry-After", Long.toString(throttled.retryAfterSeconds()));
@@ -168,11 +168,12 @@ public final class HttpServer implements AutoCloseable {
             try {
                 result = dispatch(request, headers, ids, method, path, clientIp);
             } catch (Router.MethodNotAllowed e) {
-                result = errors.render(ApiException.methodNotAllowed("Method not allowed"), ids, method, path, null)
+                result = errors.render(ApiException.methodNotAllowed("Method not allowed"), ids, method, path, null, null)
                         .withHeader("Allow", String.join(", ", e.allowed()));
             } catch (Throwable failure) {
                 var auth = headers.get("authorization");
-                result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst());
+                result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst(),
+                        request.getHttpURI().getQuery());
             }
             if (limit instanceof RequestLimiter.Decision.Passed passed) {
                 result.withHeader("RateLimit", "\"requests\";r=" + passed.remaining() + ";t=" + passed.resetSeconds());

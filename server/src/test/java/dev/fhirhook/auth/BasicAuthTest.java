@@ -113,4 +113,29 @@ class BasicAuthTest {
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void the_prompt_basic_auth_parameter_asks_for_basic_even_after_a_bearer_token() {
+        var anonymous = TestServer.get().anonymous();
+        String execute = "/fhir/R4/Bot/00000000-0000-0000-0000-000000000000/$execute";
+        for (String query : new String[] {"?_medplum-prompt-basic-auth", "?_medplum-prompt-basic-auth=true",
+                "?a=1&_medplum-prompt-basic-auth=", "?%5Fmedplum-prompt-basic-auth"}) {
+            for (String authorization : new String[] {"Bearer x", "Bearer", "Basic !!!", null}) {
+                var request = anonymous.request(execute + query);
+                if (authorization != null) request.header("Authorization", authorization);
+                var reply = anonymous.send(request.GET());
+                assertThat(reply.status()).as(query + " " + authorization).isEqualTo(401);
+                assertThat(reply.header("WWW-Authenticate")).as(query + " " + authorization)
+                        .isEqualTo("Basic realm=\"" + BASE + "\"");
+            }
+        }
+        for (String query : new String[] {"", "?_medplum-prompt-basic", "?x=_medplum-prompt-basic-auth"}) {
+            var reply = anonymous.send(anonymous.request(execute + query).header("Authorization", "Bearer x").GET());
+            assertThat(reply.header("WWW-Authenticate")).as(query).startsWith("Bearer ");
+        }
+        var other = anonymous.send(anonymous.request("/fhir/R4/Patient?_medplum-prompt-basic-auth")
+                .header("Authorization", "Bearer x").GET());
+        assertThat(other.header("WWW-Authenticate")).startsWith("Basic ");
+        assertThat(anonymous.get("/healthcheck").status()).isEqualTo(200);
+    }
 }

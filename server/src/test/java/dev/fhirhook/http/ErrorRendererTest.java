@@ -16,7 +16,7 @@ class ErrorRendererTest {
     @Test
     void a_cancelled_statement_is_504_too_costly_and_not_a_lost_database() throws Exception {
         var reply = renderer.render(new DataAccessException("search", new SQLException("canceling statement", "57014")), ids,
-                "GET", "/fhir/R4/Invoice", null);
+                "GET", "/fhir/R4/Invoice", null, null);
         assertThat(reply.status()).isEqualTo(504);
         var outcome = new ObjectMapper().readTree(reply.body());
         assertThat(outcome.path("id").asText()).isEqualTo("server-timeout");
@@ -26,12 +26,12 @@ class ErrorRendererTest {
 
     @Test
     void a_lost_connection_is_503_with_retry_after_and_a_refused_value_400() {
-        var lost = renderer.render(new DataAccessException("q", new SQLException("gone", "08006")), ids, "GET", "/", null);
+        var lost = renderer.render(new DataAccessException("q", new SQLException("gone", "08006")), ids, "GET", "/", null, null);
         assertThat(lost.status()).isEqualTo(503);
         assertThat(lost.headers()).containsKey("Retry-After");
-        var value = renderer.render(new DataAccessException("q", new SQLException("nul", "22021")), ids, "GET", "/", null);
+        var value = renderer.render(new DataAccessException("q", new SQLException("nul", "22021")), ids, "GET", "/", null, null);
         assertThat(value.status()).isEqualTo(400);
-        var bug = renderer.render(new IllegalStateException("internal detail"), ids, "GET", "/", null);
+        var bug = renderer.render(new IllegalStateException("internal detail"), ids, "GET", "/", null, null);
         assertThat(bug.status()).isEqualTo(500);
         assertThat(new String(bug.body())).doesNotContain("internal detail").contains("\"r\"");
     }
