@@ -40,10 +40,6 @@ public final class Routes {
                 Route.of("POST", "/fhir/R4/Bot/{id}/$deploy",
                         (Route.Authenticated) (rq, p) -> bots.api().deploy(rq, p.scope(), p.profile()))
                         .withBodyLimit(BotApi.MAX_DEPLOY_BODY_BYTES),
-                Route.of("GET", "/fhir/R4/Bot/{id}/$execute/{rest*}", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
-                Route.of("POST", "/fhir/R4/Bot/{id}/$execute/{rest*}", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
-                Route.of("GET", "/fhir/R4/Bot/$execute", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
-                Route.of("POST", "/fhir/R4/Bot/$execute", (Route.Authenticated) (rq, p) -> execute(bots, rq, p)),
                 Route.of("GET", "/fhir/R4/job/{id}/status", (Route.Authenticated) (rq, p) -> bots.jobs().status(rq, p.scope())),
                 Route.of("DELETE", "/fhir/R4/job/{id}/status", (Route.Authenticated) (rq, p) -> bots.jobs().cancel(rq, p.scope())),
                 Route.of("GET", "/healthcheck", (Route.Open) rq -> health(health)),
@@ -74,6 +70,14 @@ public final class Routes {
                 Route.of("GET", "/fhir/R4/{type}/{id}/_history/{vid}",
                         (Route.Authenticated) (rq, p) -> resources.vread(rq, p.scope())),
                 Route.of("GET", "/admin/webhook-metrics", (Route.Authenticated) (rq, p) -> webhookMetrics(webhooks, p))));
+        // $execute, also under /api (medplum-compat §5.1)
+        for (String prefix : List.of("", "/api")) {
+            for (String path : List.of("/fhir/R4/Bot/{id}/$execute/{rest*}", "/fhir/R4/Bot/$execute")) {
+                for (String method : List.of("GET", "POST")) {
+                    routes.add(Route.of(method, prefix + path, (Route.Authenticated) (rq, p) -> execute(bots, rq, p)));
+                }
+            }
+        }
         // public webhooks (medplum-compat §4.1): no credentials; the chain reads the body itself, after its checks,
         // under the Bot's own limit; the route's limit is the largest a Bot may set
         for (String prefix : List.of("", "/api")) {

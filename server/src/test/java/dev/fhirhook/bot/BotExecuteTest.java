@@ -384,6 +384,32 @@ class BotExecuteTest {
                 "{}".getBytes()).status()).isEqualTo(401);
     }
 
+    @Test
+    void execute_is_also_served_under_api_with_the_same_checks() {
+        var bot = TestBot.create(project, "\"identifier\":[{\"system\":\"https://example.org/bots\",\"value\":\"api-1\"}]",
+                "[{\"resourceType\":\"*\"}]").deploy(ECHO);
+        for (String path : new String[] {"/api/fhir/R4/Bot/" + bot.id() + "/$execute", "/api/fhir/R4/Bot/" + bot.id() + "/%24execute",
+                "/api/fhir/R4/Bot/" + bot.id() + "/$execute/more", "/api/fhir/R4/Bot/$execute?identifier=https://example.org/bots%7Capi-1"}) {
+            var posted = project.api().raw("POST", path, "application/json", "{\"x\":1}".getBytes());
+            assertThat(posted.status()).as(path + " " + posted).isEqualTo(200);
+            assertThat(posted.json().path("bot").path("reference").asText()).isEqualTo("Bot/" + bot.id());
+            assertThat(posted.json().path("input").path("x").asInt()).isEqualTo(1);
+            var got = project.api().get(path + (path.contains("?") ? "&" : "?") + "y=2");
+            assertThat(got.status()).as(path + " " + got).isEqualTo(200);
+            assertThat(got.json().path("input").path("y").asText()).isEqualTo("2");
+        }
+        var other = TestServer.get().newProject();
+        assertThat(other.api().raw("POST", "/api/fhir/R4/Bot/" + bot.id() + "/$execute", "application/json", "{}".getBytes())
+                .status()).as("another project's bot").isEqualTo(404);
+        var anonymous = TestServer.get().anonymous().send(TestServer.get().anonymous()
+                .request("/api/fhir/R4/Bot/" + bot.id() + "/$execute?_medplum-prompt-basic-auth").GET());
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.header("WWW-Authenticate")).startsWith("Basic realm=");
+        assertThat(project.api().raw("POST", "/api/fhir/R4/Bot/$execute", "application/json", "{}".getBytes()).outcomeText())
+                .isEqualTo("Must specify bot ID or identifier.");
+        assertThat(TestServer.get().anonymous().get("/healthcheck").status()).isEqualTo(200);
+    }
+
     // --- async -----------------------------------------------------------------------------------
 
     @Test
