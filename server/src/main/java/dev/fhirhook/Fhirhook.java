@@ -6,6 +6,7 @@ import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.auth.BasicAuthenticator;
 import dev.fhirhook.auth.BearerAuthenticator;
 import dev.fhirhook.auth.ClientCredentials;
+import dev.fhirhook.auth.Delegation;
 import dev.fhirhook.auth.SigningKeys;
 import dev.fhirhook.auth.TokenEndpoint;
 import dev.fhirhook.auth.WellKnown;
@@ -103,7 +104,7 @@ public final class Fhirhook implements AutoCloseable {
             var audit = new SecurityAudit(clock);
             var oauth = new Routes.OAuth(new TokenEndpoint(store, credentials, tokens, clock, audit), new WellKnown(keys));
             var authenticator = new Authenticator(new BasicAuthenticator(store, credentials, clock),
-                    new BearerAuthenticator(store, credentials, tokens), audit);
+                    new BearerAuthenticator(store, credentials, tokens), audit, new Delegation(store, policies));
             var engine = new SearchEngine(database.jdbc(), clock, policyCriteria, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine),

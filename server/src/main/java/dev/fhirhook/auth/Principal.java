@@ -20,6 +20,15 @@ public sealed interface Principal {
     /** The ProjectMembership the principal acts through. */
     String membershipId();
 
+    /** That membership's {@code admin}: the principal administers its project. */
+    boolean admin();
+
+    /** Its project is the super-admin project, which reaches every project. */
+    boolean superAdmin();
+
+    /** The ClientApplication whose credentials the request carries. */
+    String clientId();
+
     /**
      * A ClientApplication authenticated with its secret.
      *
@@ -36,6 +45,41 @@ public sealed interface Principal {
         @Override
         public String profile() {
             return "ClientApplication/" + clientId;
+        }
+    }
+
+    /**
+     * A client acting as another membership with {@code X-Medplum-On-Behalf-Of} ({@link Delegation}): the request
+     * runs in that membership's scope (its project, its policy, its profile as author), never a super admin's.
+     *
+     * @param actor the client whose credentials the request carries
+     * @param scope the scope of the membership it acts as
+     * @param admin that membership's {@code admin}
+     */
+    record OnBehalfOf(Principal actor, Scope scope, boolean admin) implements Principal {
+        @Override
+        public String projectId() {
+            return scope.projectId();
+        }
+
+        @Override
+        public String profile() {
+            return scope.author();
+        }
+
+        @Override
+        public String membershipId() {
+            return scope.membershipId();
+        }
+
+        @Override
+        public boolean superAdmin() {
+            return false;
+        }
+
+        @Override
+        public String clientId() {
+            return actor.clientId();
         }
     }
 }

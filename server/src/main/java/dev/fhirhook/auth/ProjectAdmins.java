@@ -24,15 +24,14 @@ public final class ProjectAdmins {
      *     but which access policies would otherwise restrict (a membership's {@code user} is read-only for
      *     project admins, yet creating a client must set it); {@code meta.author} still names the caller
      */
-    public record Acting(String projectId, Principal.Client caller, Scope scope, Scope elevated) {}
+    public record Acting(String projectId, Principal caller, Scope scope, Scope elevated) {}
 
     /**
      * The caller acting as an admin of {@code projectId}: 403 unless it is a super admin or an admin member of
      * that very project; 400 for an id that cannot be a project id; 404 when a super admin names no project.
      * Another project's id answers 403 like an unknown one, so project ids cannot be probed.
      */
-    public Acting requireAdmin(Principal principal, String projectId) {
-        var caller = client(principal);
+    public Acting requireAdmin(Principal caller, String projectId) {
         if (!caller.admin() && !caller.superAdmin()) throw forbidden();
         ResourceStore.requireValidId(projectId);
         if (!caller.superAdmin() && !caller.projectId().equals(projectId)) throw forbidden();
@@ -46,15 +45,13 @@ public final class ProjectAdmins {
      * The caller acting as an admin of its own project, which needs {@code ProjectMembership.admin} itself:
      * {@code Bot/$init} in Medplum asks only for that, not for super-admin power.
      */
-    public Acting requireMembershipAdmin(Principal principal) {
-        var caller = client(principal);
+    public Acting requireMembershipAdmin(Principal caller) {
         if (!caller.admin()) throw forbidden();
         return acting(caller, caller.projectId());
     }
 
     /** Project admins of the project a resource lives in, or super admins: for instance operations. */
-    public Acting requireAdminOf(Principal principal, String resourceProjectId) {
-        var caller = client(principal);
+    public Acting requireAdminOf(Principal caller, String resourceProjectId) {
         if (caller.superAdmin()) return acting(caller, resourceProjectId);
         if (!caller.admin() || !caller.projectId().equals(resourceProjectId)) throw forbidden();
         return acting(caller, resourceProjectId);
@@ -73,18 +70,13 @@ public final class ProjectAdmins {
         return membership;
     }
 
-    private static Acting acting(Principal.Client caller, String projectId) {
+    private static Acting acting(Principal caller, String projectId) {
         String author = caller.scope().author();
         return new Acting(projectId, caller, new Scope(projectId, author, caller.superAdmin(), caller.scope().policy(),
                 caller.membershipId()), new Scope(projectId, author, true, dev.fhirhook.policy.EffectivePolicy.UNRESTRICTED,
                 caller.membershipId()));
     }
 
-    private static Principal.Client client(Principal principal) {
-        return switch (principal) {
-            case Principal.Client client -> client;
-        };
-    }
 
     static ApiException forbidden() {
         return ApiException.forbidden("auth.project-admin-only", "Forbidden");

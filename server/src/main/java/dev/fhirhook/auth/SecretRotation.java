@@ -28,10 +28,7 @@ public final class SecretRotation {
     }
 
     /** 200 with the ClientApplication as now stored, new secret included. */
-    public ApiResponse rotate(ApiRequest request, Principal principal) {
-        var caller = switch (principal) {
-            case Principal.Client client -> client;
-        };
+    public ApiResponse rotate(ApiRequest request, Principal caller) {
         if (!caller.admin() && !caller.superAdmin()) throw ProjectAdmins.forbidden();
         String id = request.pathParam("id");
         ResourceStore.requireValidId(id);

@@ -443,14 +443,25 @@ public final class ResourceStore {
      * the user's own project, so a membership written elsewhere naming someone else's client means nothing.
      */
     public Optional<StoredResource> findMembershipByUser(String projectId, String userReference) {
+        return findMembership("user", projectId, userReference);
+    }
+
+    /** The live ProjectMembership in {@code projectId} whose {@code profile} is the given reference. */
+    public Optional<StoredResource> findMembershipByProfile(String projectId, String profileReference) {
+        return findMembership("profile", projectId, profileReference);
+    }
+
+    /** @param field {@code user} or {@code profile}, a literal so that the expression index on {@code user} applies */
+    private Optional<StoredResource> findMembership(String field, String projectId, String reference) {
+        if (!field.equals("user") && !field.equals("profile")) throw new IllegalArgumentException(field);
         return jdbc.query("select " + COLUMNS + """
                          from resource
                         where resource_type = 'ProjectMembership' and not deleted
-                          and (content::jsonb) -> 'user' ->> 'reference' = ?
+                          and (content::jsonb) -> '%s' ->> 'reference' = ?
                           and project_id = ?
                         order by last_updated
                         limit 1
-                        """, ResourceStore::currentRow, userReference, projectId).stream().findFirst();
+                        """.formatted(field), ResourceStore::currentRow, reference, projectId).stream().findFirst();
     }
 
     /** Every live resource of {@code type} in {@code projectId}, oldest first; for small server-owned sets (signing keys). */

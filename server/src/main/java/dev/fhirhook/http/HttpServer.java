@@ -221,10 +221,7 @@ public final class HttpServer implements AutoCloseable {
                 // refusals of authenticated callers are audited here, once, whichever feature refused them;
                 // refused credentials were already audited by the authenticator with their reason
                 if (e.status() == 403 && principal != null) {
-                    String clientId = switch (principal) {
-                        case Principal.Client client -> client.clientId();
-                    };
-                    audit.denied(apiRequest, principal.scope().author(), clientId, e.code());
+                    audit.denied(apiRequest, principal.scope().author(), principal.clientId(), e.code());
                 }
                 throw e;
             }
