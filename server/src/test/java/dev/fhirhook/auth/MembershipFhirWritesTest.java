@@ -170,6 +170,9 @@ class MembershipFhirWritesTest {
         assertRefused(api.post("/fhir/R4/ProjectMembership", created), 400, NOT_IN_PROJECT);
         assertBundleEntryRefused(bundle(api, "batch",
                 "{\"resource\":" + created + ",\"request\":{\"method\":\"POST\",\"url\":\"ProjectMembership\"}}"), 400, NOT_IN_PROJECT);
+        var updateAsCreate = api.put("/fhir/R4/ProjectMembership/made-up-membership",
+                created.replace("{\"resourceType\":\"ProjectMembership\",", "{\"resourceType\":\"ProjectMembership\",\"id\":\"made-up-membership\","));
+        assertRefused(updateAsCreate, 400, NOT_IN_PROJECT);
         assertThat(AdminProjects.count(SERVER, "ProjectMembership", project.projectId())).as("nothing created").isEqualTo(before);
 
         assertThat(stored(pm).path("meta").path("versionId").asText()).as("nothing written").isEqualTo(version);
@@ -206,5 +209,21 @@ class MembershipFhirWritesTest {
         assertThat(removed.status()).as(removed.toString()).isEqualTo(200);
         assertThat(stored(pm).path("profile").path("reference").asText()).isEqualTo("ClientApplication/" + client);
         assertHealthy();
+    }
+
+    @Test
+    void a_transaction_may_create_a_policy_and_a_membership_that_names_it() {
+        TestProject project = AdminProjects.create(SERVER);
+        var reply = bundle(project.api(), "transaction", """
+                {"fullUrl":"urn:uuid:11111111-1111-4111-8111-111111111111",
+                 "resource":{"resourceType":"AccessPolicy","name":"new","resource":[{"resourceType":"Patient"}]},
+                 "request":{"method":"POST","url":"AccessPolicy"}},
+                {"resource":{"resourceType":"ProjectMembership",
+                             "accessPolicy":{"reference":"urn:uuid:11111111-1111-4111-8111-111111111111"}},
+                 "request":{"method":"POST","url":"ProjectMembership"}}""");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        String policy = reply.json().path("entry").path(0).path("resource").path("id").asText();
+        assertThat(reply.json().path("entry").path(1).path("resource").path("accessPolicy").path("reference").asText())
+                .isEqualTo("AccessPolicy/" + policy);
     }
 }
