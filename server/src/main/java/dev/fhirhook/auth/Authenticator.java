@@ -1,5 +1,6 @@
 package dev.fhirhook.auth;
 
+import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.audit.SecurityAudit;
 
@@ -22,7 +23,7 @@ public final class Authenticator {
     }
 
     /**
-     * The principal of the request, or an {@link dev.fhirhook.api.ApiException}: 401 for missing or bad
+     * The principal of the request, or an {@link ApiException}: 401 for missing or bad
      * credentials, 403 when the membership's IP rules refuse the request's client address; with
      * {@code X-Medplum-On-Behalf-Of}, the membership it names ({@link Delegation}, which has its own refusals).
      */
@@ -45,7 +46,7 @@ public final class Authenticator {
     private Principal onBehalfOf(ApiRequest request, Principal authenticated) {
         try {
             return delegation.apply(request, authenticated);
-        } catch (dev.fhirhook.api.ApiException e) {
+        } catch (ApiException e) {
             if (e.status() == 403) audit.denied(request, authenticated.scope().author(), authenticated.clientId(), e.code());
             throw e;
         }

@@ -9,7 +9,6 @@ import dev.fhirhook.api.RawInput;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.Authenticator;
-import dev.fhirhook.auth.Principal;
 import dev.fhirhook.fhir.FhirJson;
 import java.io.IOException;
 import java.io.InputStream;
