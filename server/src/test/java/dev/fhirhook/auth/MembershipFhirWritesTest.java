@@ -226,4 +226,29 @@ class MembershipFhirWritesTest {
         assertThat(reply.json().path("entry").path(1).path("resource").path("accessPolicy").path("reference").asText())
                 .isEqualTo("AccessPolicy/" + policy);
     }
+
+    @Test
+    void a_bot_with_an_admin_membership_cannot_lift_its_own_policy_from_its_code() {
+        TestProject project = AdminProjects.create(SERVER);
+        var bot = dev.fhirhook.testing.TestBot.create(project, "", "[{\"resourceType\":\"Patient\"}]").deploy("""
+                exports.handler = async (medplum, event) => {
+                  const pm = await medplum.readResource('ProjectMembership', event.input.pm);
+                  delete pm.accessPolicy;
+                  try {
+                    await medplum.updateResource(pm);
+                    return 'lifted';
+                  } catch (e) {
+                    return 'refused';
+                  }
+                };
+                """);
+        String path = "/fhir/R4/ProjectMembership/" + bot.membershipId();
+        assertThat(SERVER.admin().patch(path, "[{\"op\":\"add\",\"path\":\"/admin\",\"value\":true}]").status()).isEqualTo(200);
+        String version = stored(bot.membershipId()).path("meta").path("versionId").asText();
+        var reply = bot.executeJson("{\"pm\":\"" + bot.membershipId() + "\"}");
+        assertThat(reply.body()).as(reply.toString()).isEqualTo("refused");
+        assertThat(stored(bot.membershipId()).path("meta").path("versionId").asText()).as("nothing written").isEqualTo(version);
+        assertThat(stored(bot.membershipId()).path("accessPolicy").path("reference").asText())
+                .isEqualTo("AccessPolicy/" + bot.policyId());
+    }
 }
