@@ -9,7 +9,6 @@ import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
-import dev.fhirhook.fhir.search.References;
 import dev.fhirhook.fhir.search.SearchApi;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ import java.util.UUID;
  */
 public final class BundleApi {
     public static final int MAX_ENTRIES = 1000;
-    private static final List<String> ORDER = List.of("DELETE", "POST", "PUT", "PATCH", "GET", "HEAD");
 
     private final ResourceApi resources;
     private final SearchApi search;
@@ -38,9 +36,6 @@ public final class BundleApi {
         this.resources = resources;
         this.search = search;
     }
-
-    /** One entry of the request, validated. */
-    private record Entry(int index, String method, String url, ObjectNode resource, String fullUrl, JsonNode request) {}
 
     public ApiResponse process(ApiRequest request, Scope scope) {
         String mediaType = request.mediaType();
@@ -61,9 +56,17 @@ public final class BundleApi {
         if (rawEntries.size() > MAX_ENTRIES) {
             throw ApiException.badRequest("bundle.too-many-entries", "A Bundle may hold at most " + MAX_ENTRIES + " entries").at("entry");
         }
-        var entries = new ArrayList<Entry>();
-        for (int i = 0; i < rawEntries.size(); i++) entries.add(entry(i, rawEntries.get(i)));
-        var responses = type.equals("transaction") ? transaction(request, scope, entries) : batch(request, scope, entries);
+        String fhirBase = request.baseUrl() + "fhir/R4/";
+        List<ObjectNode> responses;
+        if (type.equals("transaction")) {
+            var entries = new ArrayList<BundleEntry>();
+            for (int i = 0; i < rawEntries.size(); i++) {
+                entries.add(BundleEntry.read(i, rawEntries.get(i), fhirBase, resources::knowsType));
+            }
+            responses = transaction(request, scope, entries);
+        } else {
+            responses = batch(request, scope, rawEntries, fhirBase);
+        }
         var out = FhirJson.mapper().createObjectNode();
         out.put("resourceType", "Bundle");
         out.put("type", type + "-response");
@@ -72,29 +75,12 @@ public final class BundleApi {
         return ApiResponse.json(200, ApiResponse.FHIR_JSON, FhirJson.bytes(out));
     }
 
-    private static Entry entry(int index, JsonNode raw) {
-        String where = "entry[" + index + "]";
-        if (!raw.isObject()) throw invalid(where, "must be an object");
-        JsonNode req = raw.path("request");
-        if (!req.isObject()) throw invalid(where + ".request", "is required");
-        String method = req.path("method").asText("");
-        if (!ORDER.contains(method)) throw invalid(where + ".request.method", "must be GET, HEAD, POST, PUT, PATCH or DELETE");
-        String url = req.path("url").asText("");
-        if (url.isEmpty() || url.length() > 4096) throw invalid(where + ".request.url", "is required");
-        JsonNode resource = raw.get("resource");
-        if (resource != null && !resource.isObject()) throw invalid(where + ".resource", "must be an object");
-        if ((method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) && resource == null) {
-            throw invalid(where + ".resource", "is required for " + method);
-        }
-        JsonNode fullUrl = raw.get("fullUrl");
-        return new Entry(index, method, url, resource == null ? null : ((ObjectNode) resource).deepCopy(),
-                fullUrl != null && fullUrl.isTextual() ? fullUrl.asText() : null, req);
-    }
-
-    private List<ObjectNode> batch(ApiRequest request, Scope scope, List<Entry> entries) {
+    /** Each entry on its own: one that cannot be read or run gets its own failed response, the others theirs. */
+    private List<ObjectNode> batch(ApiRequest request, Scope scope, JsonNode rawEntries, String fhirBase) {
         var out = new ArrayList<ObjectNode>();
-        for (Entry e : entries) {
+        for (int i = 0; i < rawEntries.size(); i++) {
             try {
+                var e = BundleEntry.read(i, rawEntries.get(i), fhirBase, resources::knowsType);
                 out.add(response(run(request, scope, resources, search, e, Map.of())));
             } catch (ApiException failure) {
                 out.add(failed(failure, request));
@@ -103,28 +89,28 @@ public final class BundleApi {
         return out;
     }
 
-    private List<ObjectNode> transaction(ApiRequest request, Scope scope, List<Entry> entries) {
+    private List<ObjectNode> transaction(ApiRequest request, Scope scope, List<BundleEntry> entries) {
         // A failing entry throws: the whole transaction is rolled back and that entry's outcome is the answer.
         return resources.store().inTransaction((store, jdbc) -> {
             var api = resources.on(store);
             var txSearch = search.on(jdbc);
             var created = assignIds(request, scope, api, jdbc, entries);
             var references = new HashMap<String, String>();
-            for (Entry e : entries) {
+            for (BundleEntry e : entries) {
                 var target = created.get(e.index());
                 if (e.fullUrl() == null || !e.fullUrl().startsWith("urn:uuid:")) continue;
                 if (target != null) {
                     references.put(e.fullUrl(), e.resource().path("resourceType").asText() + "/" + target.id());
-                } else if (e.method().equals("PUT") && References.parse(e.url()).isPresent()) {
-                    references.put(e.fullUrl(), e.url()); // PUT Type/id: entries may refer to it by its fullUrl
+                } else if (e.method().equals("PUT") && e.path().size() == 2) {
+                    references.put(e.fullUrl(), e.relativePath()); // PUT Type/id: entries may refer to it by its fullUrl
                 }
             }
-            for (Entry e : entries) {
+            for (BundleEntry e : entries) {
                 if (e.resource() != null) rewrite(e.resource(), references, "entry[" + e.index() + "].resource");
             }
             var results = new ObjectNode[entries.size()];
-            for (String method : ORDER) {
-                for (Entry e : entries) {
+            for (String method : BundleEntry.METHODS) {
+                for (BundleEntry e : entries) {
                     if (e.method().equals(method)) results[e.index()] = response(run(request, scope, api, txSearch, e, created));
                 }
             }
@@ -136,9 +122,9 @@ public final class BundleApi {
     private record Target(String id, boolean exists) {}
 
     /** Gives every POST entry its target before anything is written, so that entries can refer to each other. */
-    private Map<Integer, Target> assignIds(ApiRequest request, Scope scope, ResourceApi api, dev.fhirhook.db.Jdbc jdbc, List<Entry> entries) {
+    private Map<Integer, Target> assignIds(ApiRequest request, Scope scope, ResourceApi api, dev.fhirhook.db.Jdbc jdbc, List<BundleEntry> entries) {
         var targets = new HashMap<Integer, Target>();
-        for (Entry e : entries) {
+        for (BundleEntry e : entries) {
             if (!e.method().equals("POST")) continue;
             String ifNoneExist = e.request().path("ifNoneExist").asText("");
             if (!ifNoneExist.isEmpty()) {
@@ -165,8 +151,8 @@ public final class BundleApi {
                     if (target != null) {
                         field.setValue(TextNode.valueOf(target));
                     } else if (field.getKey().equals("reference")) {
-                        throw ApiException.badRequest("bundle.unresolved-reference",
-                                "Unresolved reference " + quoted(value.asText()) + " in " + where + ": no entry has that fullUrl").at(where);
+                        throw ApiException.badRequest("bundle.unresolved-reference", "Unresolved reference "
+                                + BundleEntry.quoted(value.asText()) + " in " + where + ": no entry has that fullUrl").at(where);
                     }
                 } else {
                     rewrite(value, ids, where);
@@ -177,17 +163,13 @@ public final class BundleApi {
         }
     }
 
-    private ApiResponse run(ApiRequest parent, Scope scope, ResourceApi api, SearchApi search, Entry e, Map<Integer, Target> targets) {
+    private ApiResponse run(ApiRequest parent, Scope scope, ResourceApi api, SearchApi search, BundleEntry e, Map<Integer, Target> targets) {
         try {
-            String url = e.url().startsWith(parent.baseUrl() + "fhir/R4/") ? e.url().substring((parent.baseUrl() + "fhir/R4/").length()) : e.url();
-            int q = url.indexOf('?');
-            String path = q < 0 ? url : url.substring(0, q);
-            String query = q < 0 ? "" : url.substring(q + 1);
-            String[] segments = path.split("/");
+            var segments = e.path().toArray(String[]::new);
             var params = new LinkedHashMap<String, String>();
             params.put("type", segments[0]);
             if (segments.length > 1) params.put("id", segments[1]);
-            if (segments.length == 4 && segments[2].equals("_history")) params.put("vid", segments[3]);
+            if (segments.length == 4) params.put("vid", segments[3]);
             var headers = new LinkedHashMap<String, List<String>>();
             headers.put("content-type", List.of(e.method().equals("PATCH") ? "application/json-patch+json" : "application/fhir+json"));
             String ifMatch = e.request().path("ifMatch").asText("");
@@ -196,35 +178,34 @@ public final class BundleApi {
             if (!ifNoneExist.isEmpty()) headers.put("if-none-exist", List.of(ifNoneExist)); // used by api.create (batch)
             byte[] body = e.resource() == null ? new byte[0] : FhirJson.bytes(e.resource());
             if (e.method().equals("PATCH")) body = patchBody(e);
-            var sub = new ApiRequest(e.method(), "/fhir/R4/" + path, params, QueryString.parse(query), headers, body,
-                    parent.ids(), parent.clientIp(), parent.baseUrl());
+            var sub = new ApiRequest(e.method(), "/fhir/R4/" + e.relativePath(), params, QueryString.parse(e.query()),
+                    headers, body, parent.ids(), parent.clientIp(), parent.baseUrl());
             if (e.method().equals("POST")) {
-                if (segments.length != 1) throw invalid("entry[" + e.index() + "].request.url", "POST must name only the type");
                 Target target = targets.get(e.index());
                 if (target == null) return api.create(sub, scope); // batch: an ordinary (conditional) create
-                if (target.exists()) return ResourceApi.written(sub, api.store().read(scope, segments[0], target.id()), 200);
+                if (target.exists()) return ResourceApi.written(sub, api.store().read(scope, e.type(), target.id()), 200);
                 String type = api.requireType(sub);
                 var created = api.store().create(scope, api.resourceBody(sub, type), target.id());
                 return ResourceApi.written(sub, created, 201).withHeader("Location", ResourceApi.versionUrl(sub, created));
             }
             return InProcessFhir.interaction(e.method(), segments, sub, scope, api, search)
-                    .orElseThrow(() -> invalid("entry[" + e.index() + "].request.url", "is not a FHIR interaction URL"));
+                    .orElseThrow(() -> BundleEntry.invalid(e.where() + ".request.url", "is not a FHIR interaction URL"));
         } catch (ApiException failure) {
             throw at(e, failure);
         }
     }
 
     /** FHIR carries a JSON Patch in a bundle as a Binary whose data is the patch. */
-    private static byte[] patchBody(Entry e) {
+    private static byte[] patchBody(BundleEntry e) {
         ObjectNode resource = e.resource();
         if ("Binary".equals(resource.path("resourceType").asText()) && resource.path("data").isTextual()) {
             try {
                 return Base64.getDecoder().decode(resource.get("data").asText());
             } catch (IllegalArgumentException bad) {
-                throw invalid("entry[" + e.index() + "].resource.data", "is not base64");
+                throw BundleEntry.invalid("entry[" + e.index() + "].resource.data", "is not base64");
             }
         }
-        throw invalid("entry[" + e.index() + "].resource", "a PATCH entry must carry a Binary with the JSON Patch as data");
+        throw BundleEntry.invalid("entry[" + e.index() + "].resource", "a PATCH entry must carry a Binary with the JSON Patch as data");
     }
 
     private static ObjectNode response(ApiResponse response) {
@@ -253,17 +234,8 @@ public final class BundleApi {
         return entry;
     }
 
-    private static ApiException at(Entry e, ApiException failure) {
+    private static ApiException at(BundleEntry e, ApiException failure) {
         String where = "entry[" + e.index() + "]";
         return failure.expression() != null && failure.expression().startsWith("entry[") ? failure : failure.at(where);
-    }
-
-    private static ApiException invalid(String where, String why) {
-        return ApiException.badRequest("bundle.invalid-entry", "Invalid " + where + ": " + why).at(where);
-    }
-
-    /** User text quoted in a message, bounded. */
-    private static String quoted(String s) {
-        return "'" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'";
     }
 }

@@ -55,6 +55,10 @@ public final class ResourceApi {
         return conditional;
     }
 
+    boolean knowsType(String type) {
+        return types.known(type);
+    }
+
     /** Create; with {@code If-None-Exist} only when no resource matches those criteria (200 with it if one does). */
     public ApiResponse create(ApiRequest request, Scope scope) {
         String type = requireType(request);
