@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.api.ApiRequest;
 import dev.fhirhook.api.ApiResponse;
+import dev.fhirhook.api.Failures;
 import dev.fhirhook.api.Outcomes;
 import dev.fhirhook.api.QueryString;
 import dev.fhirhook.fhir.search.SearchApi;
@@ -84,6 +85,12 @@ public final class BundleApi {
                 out.add(response(run(request, scope, resources, search, e, Map.of())));
             } catch (ApiException failure) {
                 out.add(failed(failure, request));
+            } catch (RuntimeException failure) {
+                // Entries before this one are committed: a 500 for the whole batch would hide that, and a client
+                // retrying it would write them twice. This entry alone fails, with no internals in its answer.
+                String where = "request " + request.ids().requestId() + " " + request.method() + " " + request.path()
+                        + " entry[" + i + "]";
+                out.add(failed(Failures.asApiException(failure, where).at("entry[" + i + "]"), request));
             }
         }
         return out;
