@@ -58,6 +58,8 @@ public final class BundleApi {
             throw ApiException.badRequest("bundle.too-many-entries", "A Bundle may hold at most " + MAX_ENTRIES + " entries").at("entry");
         }
         String fhirBase = request.baseUrl() + "fhir/R4/";
+        // A batch whose fullUrls break bdl-7 is not a valid Bundle: refused whole, before any entry commits.
+        BundleEntry.requireUniqueFullUrls(rawEntries, type.equals("batch"));
         List<ObjectNode> responses;
         if (type.equals("transaction")) {
             var entries = new ArrayList<BundleEntry>();

@@ -3,6 +3,7 @@ package dev.fhirhook.fhir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -49,6 +50,29 @@ record BundleEntry(int index, String method, List<String> path, String query, Ob
         return new BundleEntry(index, method, path, q < 0 ? "" : url.substring(q + 1),
                 resource == null ? null : ((ObjectNode) resource).deepCopy(),
                 fullUrl != null && fullUrl.isTextual() ? fullUrl.asText() : null, req);
+    }
+
+    /**
+     * FHIR's bdl-7: no two entries share a fullUrl, unless they hold different versions of one resource (different
+     * {@code meta.versionId}) and {@code versionsMayShare}. A transaction refers to entries by fullUrl, so there a
+     * repeat would make references ambiguous (the last entry used to win silently): it passes false.
+     */
+    static void requireUniqueFullUrls(JsonNode entries, boolean versionsMayShare) {
+        record Key(String fullUrl, String versionId) {}
+        var seen = new HashMap<Key, Integer>();
+        for (int i = 0; i < entries.size(); i++) {
+            JsonNode fullUrl = entries.get(i).path("fullUrl");
+            if (!fullUrl.isTextual()) continue;
+            JsonNode versionId = entries.get(i).path("resource").path("meta").path("versionId");
+            var key = new Key(fullUrl.asText(), versionsMayShare ? versionId.asText("") : "");
+            Integer first = seen.putIfAbsent(key, i);
+            if (first != null) {
+                String where = "entry[" + i + "].fullUrl";
+                throw ApiException.badRequest("bundle.duplicate-full-url", "Invalid " + where + ": "
+                        + quoted(fullUrl.asText()) + " is also the fullUrl of entry[" + first
+                        + "]; fullUrls must be unique in a Bundle").at(where);
+            }
+        }
     }
 
     String where() {
