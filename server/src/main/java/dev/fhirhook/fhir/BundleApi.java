@@ -99,11 +99,17 @@ public final class BundleApi {
     }
 
     private List<ObjectNode> transaction(ApiRequest request, Scope scope, List<BundleEntry> entries) {
+        var targets = TransactionTargets.named(entries);
         // A failing entry throws: the whole transaction is rolled back and that entry's outcome is the answer.
         return resources.store().inTransaction((store, jdbc) -> {
             var api = resources.on(store);
             var txSearch = search.on(jdbc);
             var created = assignIds(request, scope, api, jdbc, entries);
+            // new ids too: a conditional PUT or PATCH that runs later may find what a POST created
+            for (var e : entries) {
+                if (created.containsKey(e.index())) targets.claim(e.type(), created.get(e.index()).id(), e);
+            }
+            resolveConditions(request, scope, api, jdbc, entries, targets);
             var references = new HashMap<String, String>();
             for (BundleEntry e : entries) {
                 var target = created.get(e.index());
@@ -120,7 +126,13 @@ public final class BundleApi {
             var results = new ObjectNode[entries.size()];
             for (String method : BundleEntry.METHODS) {
                 for (BundleEntry e : entries) {
-                    if (e.method().equals(method)) results[e.index()] = response(run(request, scope, api, txSearch, e, created));
+                    if (!e.method().equals(method)) continue;
+                    results[e.index()] = response(run(request, scope, api, txSearch, e, created));
+                    // what a PUT or PATCH wrote, conditional ones included, as it resolved when it ran
+                    String written = results[e.index()].path("resource").path("id").asText("");
+                    if ((method.equals("PUT") || method.equals("PATCH")) && !written.isEmpty()) {
+                        targets.claim(e.type(), written, e);
+                    }
                 }
             }
             return List.of(results);
@@ -148,6 +160,29 @@ public final class BundleApi {
             targets.put(e.index(), new Target(UUID.randomUUID().toString(), false));
         }
         return targets;
+    }
+
+    /**
+     * Claims the resource each conditional DELETE, PUT and PATCH matches before anything is written, so that an
+     * overlap does not depend on the order the entries run in (a DELETE run first would hide its resource from a
+     * later condition). DELETE takes the criteria's lock, as its run would straight after; PUT and PATCH look
+     * without it ({@link dev.fhirhook.fhir.search.ConditionalSearch#match}). Several matches are left to the run
+     * (412).
+     */
+    private static void resolveConditions(ApiRequest request, Scope scope, ResourceApi api, dev.fhirhook.db.Jdbc jdbc,
+            List<BundleEntry> entries, TransactionTargets targets) {
+        for (BundleEntry e : entries) {
+            if (!e.conditionalWrite()) continue;
+            try {
+                var criteria = QueryString.parse(e.query());
+                var matches = e.method().equals("DELETE")
+                        ? api.conditional().lockAndMatch(jdbc, e.type(), criteria, scope, request.baseUrl())
+                        : api.conditional().match(jdbc, e.type(), criteria, scope, request.baseUrl());
+                if (matches.size() == 1) targets.claim(e.type(), matches.getFirst(), e);
+            } catch (ApiException failure) {
+                throw at(e, failure);
+            }
+        }
     }
 
     /** Replaces every {@code urn:uuid:} reference to an entry by {@code Type/id}; one to no entry is a 400. */

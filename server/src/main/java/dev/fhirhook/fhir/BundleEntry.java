@@ -83,6 +83,11 @@ record BundleEntry(int index, String method, List<String> path, String query, Ob
         return path.getFirst();
     }
 
+    /** A PUT, PATCH or DELETE of whatever its criteria match ({@code Type?criteria}). */
+    boolean conditionalWrite() {
+        return path.size() == 1 && (method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE"));
+    }
+
     /** The URL relative to the FHIR base, without the query. */
     String relativePath() {
         return String.join("/", path);

@@ -49,6 +49,19 @@ public final class ConditionalSearch {
 
     /** Up to two ids matching {@code criteria}: enough to tell none, one and several apart. */
     public List<String> lockAndMatch(Jdbc tx, String type, Map<String, List<String>> criteria, Scope scope, String baseUrl) {
+        return engine.lockAndMatchIds(tx, key(scope, type, criteria), type, parsed(type, criteria), scope, baseUrl, 2);
+    }
+
+    /**
+     * Up to two ids matching {@code criteria} now, without the lock: for learning which resource criteria address
+     * before writing it (a writer takes the lock with {@link #lockAndMatch}). Taking the lock here, ahead of
+     * {@link #serialized}, could deadlock with a writer queued there.
+     */
+    public List<String> match(Jdbc tx, String type, Map<String, List<String>> criteria, Scope scope, String baseUrl) {
+        return engine.matchIds(tx, type, parsed(type, criteria), scope, baseUrl, 2);
+    }
+
+    private List<SearchQuery.Criterion> parsed(String type, Map<String, List<String>> criteria) {
         if (criteria.isEmpty()) {
             throw ApiException.badRequest("fhir.missing-criteria", "Conditional interactions need search criteria");
         }
@@ -56,6 +69,6 @@ public final class ConditionalSearch {
         if (!SearchParser.onlyCriteria(criteria.keySet()) || query.criteria().isEmpty()) {
             throw ApiException.badRequest("fhir.invalid-criteria", "Conditional criteria may contain only search parameters");
         }
-        return engine.lockAndMatchIds(tx, key(scope, type, criteria), type, query.criteria(), scope, baseUrl, 2);
+        return query.criteria();
     }
 }

@@ -130,8 +130,20 @@ public final class SearchEngine {
      */
     public List<String> lockAndMatchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
             Scope scope, String baseUrl, int limit) {
+        return matchIds(tx, lockKey, type, criteria, scope, baseUrl, limit);
+    }
+
+    /** As {@link #lockAndMatchIds}, without the lock: what the criteria match now, for checks that write nothing. */
+    public List<String> matchIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope,
+            String baseUrl, int limit) {
+        return matchIds(tx, null, type, criteria, scope, baseUrl, limit);
+    }
+
+    private List<String> matchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
+            Scope scope, String baseUrl, int limit) {
         var policy = new Decided(scope);
         var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
+        if (lockKey == null) return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
         return policy.on(tx).queryAfter(ResourceStore.LOCK, new Object[] {lockKey}, ids.sql(), rs -> rs.getString(1),
                 ids.args().toArray());
     }
