@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,27 +16,33 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.math.BigDecimal;
 
 /**
  * Strict JSON for FHIR resources: duplicate keys, trailing content, invalid UTF-8 and excessive nesting
- * are rejected; decimals keep their exact digits. Thread-safe.
+ * are rejected; decimals keep their exact digits and precision (see {@link #decimalText}). Thread-safe.
  */
 public final class FhirJson {
     /** Deeper than any real resource (Questionnaire items nest, but not this far). */
     public static final int MAX_DEPTH = 200;
+    /**
+     * Most digits a number may have (sign, point and exponent marker not counted, as the parser counts them):
+     * in a request, and in the text this server writes for it, so that whatever it stores reads back.
+     */
+    static final int MAX_NUMBER_DIGITS = 64;
 
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxNestingDepth(MAX_DEPTH)
-                            .maxNumberLength(64)
+                            .maxNumberLength(MAX_NUMBER_DIGITS)
                             .maxStringLength(64 * 1024 * 1024)
                             .build())
+                    .addDecorator((factory, generator) -> new DecimalWriter(generator))
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
 
@@ -58,6 +65,8 @@ public final class FhirJson {
             throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: " + describe(e));
         } catch (IOException e) {
             throw ApiException.badRequest("http.invalid-json", "Content could not be parsed");
+        } catch (NumberFormatException e) { // an exponent beyond what BigDecimal holds, such as 1e99999999999
+            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: a number is out of range");
         }
     }
 
@@ -83,6 +92,50 @@ public final class FhirJson {
             return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The text written for a decimal. Plain notation keeps what a client wrote: {@code 1.50} stays {@code 1.50}
+     * (FHIR decimals carry their precision in their digits) and {@code 0.0001} stays {@code 0.0001}. Two kinds keep
+     * an exponent instead: a negative scale, which only an exponent produces and which plain notation would
+     * misstate ({@code 1e2} has one significant digit, {@code 100} three), and a plain form of more than
+     * {@link #MAX_NUMBER_DIGITS} digits ({@code 1e-70}), which could not be read back. Exponents are written in
+     * JavaScript's style ({@code 1e+100}, {@code 1.5e-70}), as a Medplum server writes them.
+     */
+    static String decimalText(BigDecimal value) {
+        if (value.scale() >= 0 && Math.max(value.precision(), value.scale() + 1L) <= MAX_NUMBER_DIGITS) {
+            return value.toPlainString();
+        }
+        String digits = value.unscaledValue().abs().toString();
+        long exponent = digits.length() - 1L - value.scale();
+        var text = new StringBuilder(digits.length() + 16);
+        if (value.signum() < 0) text.append('-');
+        text.append(digits.charAt(0));
+        if (digits.length() > 1) text.append('.').append(digits, 1, digits.length());
+        return text.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent)).toString();
+    }
+
+    /** The digits of the text this server writes for {@code number}, counted as {@link #MAX_NUMBER_DIGITS} counts them. */
+    static int writtenDigits(JsonNode number) {
+        String text = number.isBigDecimal() ? decimalText(number.decimalValue()) : number.asText();
+        int digits = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= '0' && text.charAt(i) <= '9') digits++;
+        }
+        return digits;
+    }
+
+    /** Writes every decimal as {@link #decimalText} does, whatever the node or object holding it. */
+    private static final class DecimalWriter extends JsonGeneratorDelegate {
+        DecimalWriter(JsonGenerator generator) {
+            super(generator, false);
+        }
+
+        @Override
+        public void writeNumber(BigDecimal value) throws IOException {
+            if (value == null) writeNull();
+            else delegate.writeNumber(decimalText(value));
         }
     }
 

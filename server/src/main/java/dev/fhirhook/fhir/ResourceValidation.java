@@ -3,7 +3,6 @@ package dev.fhirhook.fhir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
-import java.math.BigDecimal;
 
 /**
  * Structural checks every stored resource passes, over the whole tree: the parts the server relies on have
@@ -46,11 +45,19 @@ public final class ResourceValidation {
             throw invalid("fhir.null-value", "Invalid value: null is not allowed in FHIR JSON", path);
         } else if (node.isTextual()) {
             checkText(node.asText(), path);
-        } else if (node.isBigDecimal()) {
-            BigDecimal value = node.decimalValue();
-            if (Math.abs(value.scale()) > MAX_DECIMAL_SCALE || value.precision() > 64) {
-                throw invalid("fhir.invalid-number", "Invalid number: out of range", path);
-            }
+        } else if (node.isNumber()) {
+            checkNumber(node, path);
+        }
+    }
+
+    /** Whatever passes is written in a form {@link FhirJson} reads back (a stored number must never poison reads). */
+    private static void checkNumber(JsonNode number, String path) {
+        if (number.isBigDecimal() && Math.abs((long) number.decimalValue().scale()) > MAX_DECIMAL_SCALE) {
+            throw invalid("fhir.invalid-number", "Invalid number: out of range", path);
+        }
+        if (FhirJson.writtenDigits(number) > FhirJson.MAX_NUMBER_DIGITS) {
+            throw invalid("fhir.invalid-number",
+                    "Invalid number: more than " + FhirJson.MAX_NUMBER_DIGITS + " digits when written out", path);
         }
     }
 
