@@ -30,21 +30,31 @@ public final class FhirJson {
      * in a request, and in the text this server writes for it, so that whatever it stores reads back.
      */
     static final int MAX_NUMBER_DIGITS = 64;
+    /**
+     * Stored JSON is read with more room for numbers than requests get: versions before exponent-form writing
+     * stored every decimal plain, up to ~1,065 digits (64 digits, scale up to 1000), and those rows must still read.
+     */
+    private static final int MAX_STORED_NUMBER_DIGITS = 1100;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(MAX_DEPTH)
-                            .maxNumberLength(MAX_NUMBER_DIGITS)
-                            .maxStringLength(64 * 1024 * 1024)
-                            .build())
-                    .addDecorator((factory, generator) -> new DecimalWriter(generator))
-                    .build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
+    private static final ObjectMapper MAPPER = mapper(MAX_NUMBER_DIGITS);
+    private static final ObjectMapper STORED = mapper(MAX_STORED_NUMBER_DIGITS);
+
+    private static ObjectMapper mapper(int maxNumberDigits) {
+        return JsonMapper.builder(JsonFactory.builder()
+                        .streamReadConstraints(StreamReadConstraints.builder()
+                                .maxNestingDepth(MAX_DEPTH)
+                                .maxNumberLength(maxNumberDigits)
+                                .maxStringLength(64 * 1024 * 1024)
+                                .build())
+                        .addDecorator((factory, generator) -> new DecimalWriter(generator))
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                .build();
+    }
 
     private FhirJson() {}
 
@@ -73,7 +83,7 @@ public final class FhirJson {
     /** Parses JSON this server wrote itself (from the database); failure is a bug, not bad input. */
     public static ObjectNode parseStored(String json) {
         try {
-            return (ObjectNode) MAPPER.readTree(json);
+            return (ObjectNode) STORED.readTree(json);
         } catch (IOException e) {
             throw new IllegalStateException("stored resource is not valid JSON", e);
         }

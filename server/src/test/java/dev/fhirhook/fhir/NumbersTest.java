@@ -148,6 +148,51 @@ class NumbersTest {
         }
     }
 
+    static Stream<String> plainLegacyNumbers() {
+        return Stream.of("1e100", "1e-1000", "-1." + "2".repeat(60) + "e-939");
+    }
+
+    /**
+     * Versions before exponent-form writing stored every decimal plain, up to about 1,065 digits (scale at most
+     * 1000, 64 digits); such rows must read back, and PATCH must be able to repair them (or, for a number that
+     * reads back as a decimal, rewrite it in exponent form on the way).
+     */
+    @ParameterizedTest
+    @MethodSource("plainLegacyNumbers")
+    void a_decimal_an_earlier_version_stored_plain_reads_back_and_a_patch_can_repair_it(String number) {
+        var own = TestServer.get().newProject().api(); // its history keeps rows a request could not send
+        var created = own.post("/fhir/R4/Basic", basic(number));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        String id = created.json().path("id").asText();
+        var expected = new BigDecimal(number);
+        String written = FhirJson.decimalText(expected);
+        var jdbc = TestServer.get().server().database().jdbc();
+        for (String table : new String[] {"resource", "resource_history"}) {
+            int rows = jdbc.update("update " + table + " set content = replace(content, ?, ?) where resource_type = 'Basic' and id = ?",
+                    "\"valueDecimal\":" + written + "}", "\"valueDecimal\":" + expected.toPlainString() + "}", id);
+            assertThat(rows).as(table).isEqualTo(1);
+        }
+        assertThat(own.get("/fhir/R4/Basic/" + id).body()).contains(expected.toPlainString());
+
+        var found = own.get("/fhir/R4/Basic?_id=" + id);
+        assertThat(found.status()).as(found.toString()).isEqualTo(200);
+        var resource = FhirJson.parseStored(found.body()).path("entry").path(0).path("resource");
+        assertThat(valueOf(resource)).isEqualByComparingTo(expected);
+        assertThat(own.get("/fhir/R4/Basic/" + id + "/_history").status()).isEqualTo(200);
+
+        var kept = own.patch("/fhir/R4/Basic/" + id, "[{\"op\":\"replace\",\"path\":\"/code/text\",\"value\":\"m\"}]");
+        if (expected.scale() < 0) { // stored as a 101-digit integer: refused until a patch replaces it
+            assertRefused(kept, "extension[0].valueDecimal", "more than 64 digits");
+        } else { // read back as a decimal, so written again in exponent form
+            assertThat(kept.status()).as(kept.toString()).isEqualTo(200);
+            assertThat(kept.body()).contains("\"valueDecimal\":" + written + "}");
+        }
+        var repaired = own.patch("/fhir/R4/Basic/" + id, "[{\"op\":\"replace\",\"path\":\"/extension/0/valueDecimal\",\"value\":"
+                + number + "},{\"op\":\"replace\",\"path\":\"/code/text\",\"value\":\"m\"}]");
+        assertThat(repaired.status()).as(repaired.toString()).isEqualTo(200);
+        assertThat(valueOf(readable(repaired))).isEqualTo(expected);
+    }
+
     // --- refused numbers ----------------------------------------------------------------------------
 
     /** Numbers no write may store, and words the refusal says. */
