@@ -108,7 +108,7 @@ public final class Fhirhook implements AutoCloseable {
             var engine = new SearchEngine(database.jdbc(), clock, policyCriteria, config.database().poolSize() - 2);
             var search = new SearchApi(parser, engine, types, new SummaryElements());
             var resources = new ResourceApi(store, types, new ConditionalSearch(parser, engine),
-                    WebhookEndpoint.botCheck(config.webhookMaxBodyBytes()));
+                    WebhookEndpoint.botCheck(config.webhookMaxBodyBytes()), config.maxJsonBytes());
             var admins = new ProjectAdmins(store);
             var admin = new Routes.Admin(new ClientRegistration(store, admins), new MembershipUpdate(store, admins),
                     new BotCreation(store, admins), new SecretRotation(store, admins));

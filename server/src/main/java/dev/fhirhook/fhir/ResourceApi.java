@@ -29,22 +29,24 @@ public final class ResourceApi {
     private final ResourceTypes types;
     private final ConditionalSearch conditional;
     private final WriteCheck writeCheck;
+    private final JsonPatch.Limits patchLimits;
 
-    public ResourceApi(ResourceStore store, ResourceTypes types, ConditionalSearch conditional) {
-        this(store, types, conditional, WriteCheck.NONE);
-    }
-
-    /** @param writeCheck the features' checks on every written resource (see {@link WriteCheck}) */
-    public ResourceApi(ResourceStore store, ResourceTypes types, ConditionalSearch conditional, WriteCheck writeCheck) {
+    /**
+     * @param writeCheck the features' checks on every written resource (see {@link WriteCheck})
+     * @param maxJsonBytes the largest request body ({@code max-json-size}); a patched resource may be no larger
+     */
+    public ResourceApi(ResourceStore store, ResourceTypes types, ConditionalSearch conditional, WriteCheck writeCheck,
+            long maxJsonBytes) {
         this.store = store;
         this.types = types;
         this.conditional = conditional;
         this.writeCheck = writeCheck;
+        this.patchLimits = new JsonPatch.Limits(maxJsonBytes, FhirJson.MAX_DEPTH);
     }
 
     /** The same interactions on another store (a transaction's). */
     ResourceApi on(ResourceStore other) {
-        return new ResourceApi(other, types, conditional, writeCheck);
+        return new ResourceApi(other, types, conditional, writeCheck, patchLimits.maxBytes());
     }
 
     ResourceStore store() {
@@ -161,7 +163,8 @@ public final class ResourceApi {
         JsonNode patch = FhirJson.parse(request.body());
         // a patch is an update: the version it applies to is the one the caller may update, as that entry shows it
         var current = store.read(scope, type, id, dev.fhirhook.policy.Interaction.UPDATE);
-        JsonNode patched = JsonPatch.apply(current.json(), patch);
+        // held to a request body's limits while it is applied: a few copy ops would otherwise amplify a small patch
+        JsonNode patched = JsonPatch.apply(current.json(), patch, patchLimits);
         if (!(patched instanceof ObjectNode resource)) {
             throw ApiException.badRequest("fhir.invalid-patch", "Invalid JSON Patch: the result is not a resource");
         }

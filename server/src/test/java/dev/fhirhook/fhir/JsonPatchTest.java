@@ -26,8 +26,11 @@ class JsonPatchTest {
         }
     }
 
+    /** A request body's default limits. */
+    private static final JsonPatch.Limits LIMITS = new JsonPatch.Limits(1024 * 1024, FhirJson.MAX_DEPTH);
+
     private static JsonNode apply(String document, String patch) {
-        return JsonPatch.apply(json(document), json(patch));
+        return JsonPatch.apply(json(document), json(patch), LIMITS);
     }
 
     private static void assertPatched(String document, String patch, String expected) {
@@ -289,7 +292,7 @@ class JsonPatchTest {
     @Test
     void an_empty_patch_returns_an_equal_copy() {
         var doc = json("{\"a\":[1]}");
-        var patched = JsonPatch.apply(doc, json("[]"));
+        var patched = JsonPatch.apply(doc, json("[]"), LIMITS);
         assertThat(patched).isEqualTo(doc).isNotSameAs(doc);
     }
 
@@ -297,7 +300,8 @@ class JsonPatchTest {
     void the_input_document_is_never_modified() {
         var doc = json("{\"a\":[1,2],\"b\":{\"c\":1}}");
         var before = doc.deepCopy();
-        var patched = JsonPatch.apply(doc, json("[{\"op\":\"remove\",\"path\":\"/a/0\"},{\"op\":\"add\",\"path\":\"/b/d\",\"value\":2}]"));
+        var patched = JsonPatch.apply(doc, json("[{\"op\":\"remove\",\"path\":\"/a/0\"},{\"op\":\"add\",\"path\":\"/b/d\",\"value\":2}]"),
+                LIMITS);
         assertThat(patched).isEqualTo(json("{\"a\":[2],\"b\":{\"c\":1,\"d\":2}}"));
         assertThat(doc).isEqualTo(before);
     }
@@ -307,7 +311,7 @@ class JsonPatchTest {
         var doc = json("{\"a\":1}");
         var before = doc.deepCopy();
         assertThatThrownBy(() -> JsonPatch.apply(doc, json("[{\"op\":\"remove\",\"path\":\"/a\"},"
-                + "{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"test\",\"path\":\"/b\",\"value\":3}]")))
+                + "{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"test\",\"path\":\"/b\",\"value\":3}]"), LIMITS))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.expression()).isEqualTo("[2]"));
         assertThat(doc).isEqualTo(before);
     }
@@ -455,5 +459,105 @@ class JsonPatchTest {
     @Test
     void a_test_failure_message_names_the_path() {
         assertFails("{\"a\":{\"b\":1}}", "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":2}]", 0, "test of /a/b did not match");
+    }
+
+    // --- limits ---------------------------------------------------------------------------------------
+
+    private static JsonNode apply(String document, String patch, long maxBytes, int maxDepth) {
+        return JsonPatch.apply(json(document), json(patch), new JsonPatch.Limits(maxBytes, maxDepth));
+    }
+
+    private static void assertTooLarge(String document, String patch, long maxBytes, int index, String... words) {
+        assertThatThrownBy(() -> apply(document, patch, maxBytes, FhirJson.MAX_DEPTH))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(413);
+                    assertThat(e.expression()).isEqualTo("[" + index + "]");
+                    assertThat(e.text()).contains("operation " + index + " ").contains(words);
+                });
+    }
+
+    /**
+     * The size the patch keeps is the serialized size exactly, for every way an operation changes it: the result
+     * fits a limit of exactly its size and not one byte less. Each patch ends with the operation that makes the
+     * document largest, so that its last state is the one the limit decides on.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "{}                            | [{'op':'add','path':'/a','value':1}]",
+            "{'b':2}                       | [{'op':'add','path':'/a','value':{'x':[1,2.50,1e100]}}]",
+            "{'a':[]}                      | [{'op':'add','path':'/a/-','value':'x'}]",
+            "{'a':[1]}                     | [{'op':'add','path':'/a/0','value':'x'}]",
+            "{'a':'x'}                     | [{'op':'add','path':'/a','value':'longer'}]",
+            "{'a':'x','b':[1,2]}           | [{'op':'replace','path':'/b/1','value':'two'}]",
+            "{'a':'x'}                     | [{'op':'replace','path':'','value':{'a':'xy'}}]",
+            "{'a':'x','b':'y'}             | [{'op':'remove','path':'/a'},{'op':'add','path':'/c','value':0}]",
+            "{'a':[1,2,3]}                 | [{'op':'remove','path':'/a/1'},{'op':'add','path':'/a/-','value':0}]",
+            "{'a':[1]}                     | [{'op':'remove','path':'/a/0'},{'op':'add','path':'/b','value':0}]",
+            "{'a':'x'}                     | [{'op':'move','from':'/a','path':'/longer-name'}]",
+            "{'a':[1,2],'b':[]}            | [{'op':'move','from':'/a/0','path':'/b/0'}]",
+            "{'a':{'b':{'c':1}}}           | [{'op':'move','from':'/a/b','path':'/a'},{'op':'add','path':'/z','value':0}]",
+            "{'a':{'b':'q'},'c':'long'}    | [{'op':'move','from':'/a','path':''},{'op':'add','path':'/z','value':0}]",
+            "{'a':{'b':1},'c':{}}          | [{'op':'move','from':'/a','path':'/c/d'}]",
+            "{'a':{'b':[1]}}               | [{'op':'copy','from':'/a','path':'/a/b/0'}]",
+            "{'a':1}                       | [{'op':'copy','from':'','path':'/self'}]",
+            "{'q\\\"uote':'\\u00e9\\u0001'} | [{'op':'copy','from':'/q\\\"uote','path':'/\\u00e9\\u0001\\ud83d\\ude00'}]",
+    })
+    void the_size_kept_is_exact_for_every_kind_of_change(String document, String patch) {
+        String doc = document.strip().replace('\'', '"');
+        String ops = patch.strip().replace('\'', '"');
+        long size = FhirJson.bytes(apply(doc, ops, Long.MAX_VALUE, FhirJson.MAX_DEPTH)).length;
+        assertThat(apply(doc, ops, size, FhirJson.MAX_DEPTH)).isNotNull();
+        int last = json(ops).size() - 1;
+        assertTooLarge(doc, ops, size - 1, last, "Patched resource too large", "makes it larger than " + (size - 1) + " bytes");
+    }
+
+    @Test
+    void a_copy_of_the_root_into_itself_stops_at_the_limit_however_many_follow() {
+        var patch = new StringBuilder("[");
+        for (int i = 0; i < 10_000; i++) patch.append(i == 0 ? "" : ",").append("{\"op\":\"copy\",\"from\":\"\",\"path\":\"/c").append(i).append("\"}");
+        String doc = "{\"a\":\"" + "x".repeat(1000) + "\"}";
+        // about 1 kB, doubled by every copy: operation 6 would make it about 130 kB
+        assertTooLarge(doc, patch + "]", 100_000, 6, "Patched resource too large");
+    }
+
+    @Test
+    void copying_and_moving_deeper_are_bounded_in_all_even_when_the_document_is_not() {
+        String doc = "{\"a\":\"" + "x".repeat(98) + "\",\"b\":{}}"; // the value at /a is 100 bytes
+        var churn = new StringBuilder("[");
+        for (int i = 0; i < 10; i++) {
+            churn.append(i == 0 ? "" : ",").append("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"},{\"op\":\"remove\",\"path\":\"/c\"}");
+        }
+        assertThat(apply(doc, churn + "]", 1000, FhirJson.MAX_DEPTH)).isEqualTo(json(doc));
+        assertTooLarge(doc, churn + ",{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"}]", 1000, 20,
+                "JSON Patch too large", "copies or moves more than 1000 bytes in all");
+
+        var moves = new StringBuilder("[");
+        for (int i = 0; i < 11; i++) {
+            moves.append(i == 0 ? "" : ",").append("{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b/a\"},{\"op\":\"move\",\"from\":\"/b/a\",\"path\":\"/a\"}");
+        }
+        assertTooLarge(doc, moves + "]", 1000, 20, "copies or moves more than 1000 bytes in all");
+    }
+
+    @Test
+    void a_value_may_nest_exactly_as_deep_as_the_limit() {
+        assertThat(apply("{\"a\":{}}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":[[]]}]", 1000, 4))
+                .isEqualTo(json("{\"a\":{\"b\":[[]]}}"));
+        assertThatThrownBy(() -> apply("{\"a\":{}}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":[[[]]]}]", 1000, 4))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.expression()).isEqualTo("[0]");
+                    assertThat(e.text()).isEqualTo("Invalid JSON Patch: operation 0 failed: the result would be nested deeper than 4 levels");
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "[{'op':'copy','from':'/a','path':'/a/b/c'}]",
+            "[{'op':'move','from':'/x','path':'/a/b/c'}]",
+            "[{'op':'replace','path':'/a/b','value':[[1]]}]",
+            "[{'op':'copy','from':'','path':'/a/b/c'}]"})
+    void copies_moves_and_replaces_are_held_to_the_depth_limit(String patch) {
+        assertThatThrownBy(() -> apply("{\"a\":{\"b\":{}},\"x\":{\"y\":{}}}", patch.replace('\'', '"'), 1000, 3))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.text()).contains("nested deeper than 3 levels"));
     }
 }
