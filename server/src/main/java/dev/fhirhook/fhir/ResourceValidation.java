@@ -6,9 +6,10 @@ import dev.fhirhook.api.ApiException;
 
 /**
  * Structural checks every stored resource passes, over the whole tree: the parts the server relies on have
- * the right JSON types, FHIR's ban on {@code null} and empty names holds, and nothing reaches PostgreSQL
- * that it would refuse or silently alter (NUL characters, unpaired surrogates, decimals beyond what can be
- * written back). Full StructureDefinition validation is not done here. Public because resources that other
+ * the right JSON types, FHIR's ban on {@code null} and empty names holds, nothing reaches PostgreSQL
+ * that it would refuse or silently alter (NUL characters, unpaired surrogates), and nothing is stored that
+ * the server could not read back (decimals beyond what it can write in 64 digits, nesting deeper than a
+ * request may). Full StructureDefinition validation is not done here. Public because resources that other
  * features build from request input (clients, bots, memberships) must pass the same checks. Pure.
  */
 public final class ResourceValidation {
@@ -28,19 +29,24 @@ public final class ResourceValidation {
         if (meta != null && !meta.isObject()) {
             throw ApiException.badRequest("fhir.invalid-meta", "Invalid meta: must be an object").at("meta");
         }
-        walk(resource, "");
+        walk(resource, "", 1);
     }
 
-    private static void walk(JsonNode node, String path) {
+    /** @param depth the containers {@code node} is in, itself included, as the parser counts them */
+    private static void walk(JsonNode node, String path, int depth) {
+        if (node.isContainerNode() && depth > FhirJson.MAX_DEPTH) {
+            // what requests and patches cannot reach either; stored, it could not be read back
+            throw invalid("fhir.too-deep", "Invalid value: nested deeper than " + FhirJson.MAX_DEPTH + " levels", path);
+        }
         if (node.isObject()) {
             for (var entry : node.properties()) {
                 String name = entry.getKey();
                 if (name.isEmpty()) throw invalid("fhir.empty-key", "Invalid property: empty name", path);
                 checkText(name, path);
-                walk(entry.getValue(), path.isEmpty() ? name : path + "." + name);
+                walk(entry.getValue(), path.isEmpty() ? name : path + "." + name, depth + 1);
             }
         } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) walk(node.get(i), path + "[" + i + "]");
+            for (int i = 0; i < node.size(); i++) walk(node.get(i), path + "[" + i + "]", depth + 1);
         } else if (node.isNull()) {
             throw invalid("fhir.null-value", "Invalid value: null is not allowed in FHIR JSON", path);
         } else if (node.isTextual()) {
