@@ -41,13 +41,7 @@ class NumbersTest {
 
     @AfterEach
     void search_history_and_health_still_answer() {
-        for (String path : new String[] {"/fhir/R4/Basic?_count=1000", "/fhir/R4/Basic/_history?_count=1000"}) {
-            var reply = api.get(path);
-            assertThat(reply.status()).as(path + ": " + reply).isEqualTo(200);
-            readable(reply);
-        }
-        var health = TestServer.get().anonymous().get("/healthcheck");
-        assertThat(health.status()).as(health.toString()).isEqualTo(200);
+        ReadPaths.assertAnswer(api, "Basic");
     }
 
     /** The body parsed as a request body is, so what the server answers a client may send back as it is. */
