@@ -115,6 +115,10 @@ class WebhookSettingsTest {
                         "webhook.verify[0].template"),
                 arguments("{\"verify\":[{\"scheme\":\"hmac\",\"secret\":\"S\",\"header\":\"X-Sig\",\"template\":\"{timestamp}.{body}\"}]}",
                         "webhook.verify[0].template"),
+                arguments("{\"verify\":[{\"scheme\":\"hmac\",\"secret\":\"S\",\"header\":\"X-Sig\",\"template\":\"\"}]}",
+                        "webhook.verify[0].template"),
+                arguments("{\"verify\":[{\"scheme\":\"hmac\",\"secret\":\"S\",\"header\":\"X-Sig\",\"template\":\"{timestamp}\","
+                        + "\"timestampHeader\":\"X-Ts\"}]}", "webhook.verify[0].template"),
                 arguments("{\"verify\":[{\"scheme\":\"hmac\",\"secret\":\"S\",\"header\":\"X-Sig\",\"toleranceSeconds\":5}]}",
                         "webhook.verify[0].toleranceSeconds"),
                 arguments("{\"publicUrl\":\"hooks.example.org/x\"}", "webhook.publicUrl"),

@@ -59,6 +59,10 @@ public record GenericHmac(MacAlgorithm algorithm, SignatureHeader signature, Sig
             timestampHeader = timestampHeader.map(h -> h.toLowerCase(Locale.ROOT));
             idHeader = idHeader.map(h -> h.toLowerCase(Locale.ROOT));
             var parts = parse(template);
+            if (!parts.contains(new Part.Placeholder("body"))) {
+                // a signature over anything else (nothing, a constant, a timestamp) would let any body through with it
+                throw new IllegalArgumentException("must contain {body}: the signature has to cover the body");
+            }
             if (parts.contains(new Part.Placeholder("timestamp")) && timestampHeader.isEmpty()) {
                 throw new IllegalArgumentException("{timestamp} needs a timestamp header");
             }

@@ -215,6 +215,11 @@ class SchemeDetailsTest {
                 Optional.empty())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new GenericHmac.SignedContent("{id}.{body}", Optional.empty(), Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class);
+        // a signature that does not cover the body lets any body through with one seen signature
+        for (var template : List.of("", "abc", "{timestamp}", "{id}.{timestamp}", "{method} {url}")) {
+            assertThatThrownBy(() -> new GenericHmac.SignedContent(template, Optional.of("X-Ts"), Optional.of("X-Id")))
+                    .as(template).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{body}");
+        }
     }
 
     @Test
