@@ -57,7 +57,11 @@ record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64, boolean i
         if (type.equals("application/x-www-form-urlencoded")) {
             String text = decode(body, StandardCharsets.UTF_8);
             if (text == null) throw unparsable();
-            return new BotInput(map(QueryString.parse(text)), text, false, false);
+            try {
+                return new BotInput(map(QueryString.parse(text)), text, false, false);
+            } catch (ApiException e) {
+                throw unparsable(); // a body, not the request's query string: bad percent-encoding, too many fields
+            }
         }
         String text = decode(body, charset(request));
         if (text != null) return new BotInput(NODES.textNode(text), text, false, false);

@@ -233,6 +233,19 @@ class WebhookBotTest {
     }
 
     @Test
+    void a_correctly_signed_form_body_with_bad_percent_encoding_is_400_unparsable_and_audited_as_a_refusal() {
+        var hook = deployed(STRIPE, Map.of("STRIPE_WEBHOOK_SECRET", Hooks.STRIPE_SECRET), ECHO);
+        byte[] form = utf8("a=%zz&b=1");
+        var reply = hook.post("application/x-www-form-urlencoded", form, Map.of("Stripe-Signature",
+                stripeSignature(Hooks.STRIPE_SECRET, now(), form)));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(400);
+        // the body's fault, said of the body (it read "Invalid query string" and counted as a failed bot run)
+        assertThat(reply.outcomeText()).isEqualTo("Content could not be parsed");
+        var refusal = Hooks.awaitSearch(hook.project().api(), "AuditEvent?subtype=unparsable-body");
+        assertThat(refusal.path("entry").path(0).path("resource").path("outcome").asText()).isEqualTo("4");
+    }
+
+    @Test
     void a_correctly_signed_json_body_in_another_charset_is_415_and_audited() {
         var hook = deployed(STRIPE, Map.of("STRIPE_WEBHOOK_SECRET", Hooks.STRIPE_SECRET), ECHO);
         byte[] body = utf8("{\"id\":\"evt_latin\"}");
