@@ -169,6 +169,9 @@ public final class WebhookEndpoint implements AutoCloseable {
         if (response.status() == 429) {
             audit.refused(Refusal.of(Reason.RATE_LIMITED, ApiException.tooManyRequests(),
                     "the bot runner's cap of runs per bot is reached", target), seen.forAudit());
+        } else if (response.status() == 503) { // no bot reply maps to 503: only the runner's node-wide cap answers it
+            audit.refused(Refusal.of(Reason.RATE_LIMITED, ApiException.unavailable("bot.saturated", "Too many bots are running"),
+                    "the bot runner's cap of runs on this node is reached", target), seen.forAudit());
         } else {
             metrics.accepted();
         }
