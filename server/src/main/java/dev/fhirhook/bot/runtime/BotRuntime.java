@@ -45,6 +45,8 @@ public final class BotRuntime implements AutoCloseable {
     static final Duration WATCHDOG_POLL = Duration.ofMillis(5);
     /** How long a caller waits past the timeout for a run stuck in a medplum call before it answers TIMEOUT. */
     static final Duration STUCK_GRACE = Duration.ofSeconds(1);
+    /** How long {@link #close} waits for the engine, after the runs had their five seconds to stop. */
+    static final Duration ENGINE_CLOSE_WAIT = Duration.ofSeconds(5);
 
     private static final Pattern SYNTAX_PREFIX = Pattern.compile("^SyntaxError: .*?:\\d+:\\d+ ");
 
@@ -310,10 +312,23 @@ public final class BotRuntime implements AutoCloseable {
         }
         watchdog.close();
         pool.close();
+        // Closing the engine waits for every thread to leave its contexts, and a run stuck in one long builtin step
+        // (a search of a long string for a long pattern, say) leaves only when that step ends, minutes later: the
+        // server's stop must not wait for it. Run threads are daemons, so the JVM's exit ends them.
+        var closing = Thread.ofPlatform().daemon().name("bot-engine-close").start(() -> {
+            try {
+                engine.close(true);
+            } catch (RuntimeException e) {
+                LOG.warn("closing the bot engine", e);
+            }
+        });
         try {
-            engine.close(true);
-        } catch (RuntimeException e) {
-            LOG.warn("closing the bot engine", e);
+            if (!closing.join(ENGINE_CLOSE_WAIT)) {
+                LOG.warn("the bot engine did not close within {} s: a run is stuck in a step that cannot be "
+                        + "interrupted; it ends with the process", ENGINE_CLOSE_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

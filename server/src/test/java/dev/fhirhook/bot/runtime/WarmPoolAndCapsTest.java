@@ -249,4 +249,39 @@ class WarmPoolAndCapsTest {
         assertThat(runtime.run(counter("late", "v1"), "{}", HostBridge.NONE, LIMITS))
                 .isEqualTo(new RunResult.Rejected(RunResult.Saturation.SERVER));
     }
+
+    @Test
+    void closing_the_runtime_does_not_wait_for_a_run_that_cannot_be_stopped() throws Exception {
+        // A run leaves its context only when the Java step it is in returns: a medplum call that hangs here, in the
+        // fuzzer's case one indexOf of a long pattern in a long string, minutes of work that cancelling cannot
+        // interrupt. Closing the engine waits for every thread to leave, and a server's stop waited with it.
+        var runtime = new BotRuntime(new BotRuntime.Settings(2, 2));
+        var release = new CountDownLatch(1);
+        var entered = new CountDownLatch(1);
+        HostBridge hanging = (method, args) -> { // deaf to interrupts, as a builtin step is; 30 s at most
+            entered.countDown();
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (release.getCount() > 0 && System.nanoTime() < until) {
+                try {
+                    release.await(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ignored) {
+                    // what cancelling sends; the step goes on
+                }
+            }
+            return "{}";
+        };
+        try {
+            var stuck = CompletableFuture.supplyAsync(() -> runtime.run(new BotCode("hang", "v1",
+                    "exports.handler = async (medplum) => medplum.readResource('Patient', 'p');", "index.js"), "{}",
+                    hanging, RunLimits.defaults(Duration.ofSeconds(1))), CALLERS);
+            assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(failed(stuck.get(10, TimeUnit.SECONDS)).reason()).isEqualTo(RunResult.Failure.TIMEOUT);
+            long start = System.nanoTime();
+            runtime.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the stop, bounded")
+                    .isLessThan(Duration.ofSeconds(20));
+        } finally {
+            release.countDown();
+        }
+    }
 }
