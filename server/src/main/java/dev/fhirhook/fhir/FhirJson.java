@@ -149,6 +149,9 @@ public final class FhirJson {
         }
     }
 
+    private static final java.util.regex.Pattern LIBRARY_DETAIL = java.util.regex.Pattern.compile(
+            "\\s*\\((?:start marker at )?\\[Source:[^\\]]*\\]\\)|\\s*\\[Source:[^\\]]*\\]|,? from `[^`]*`");
+
     private static String describe(JsonProcessingException e) {
         String message = e.getOriginalMessage();
         if (message == null) return "malformed JSON";
@@ -158,7 +161,12 @@ public final class FhirJson {
             message = "JSON nested deeper than " + MAX_DEPTH + " levels";
         } else if (message.contains("Invalid UTF-8")) {
             message = "invalid UTF-8";
+        } else if (message.startsWith("Number value length")) {
+            message = "a number longer than " + MAX_NUMBER_DIGITS + " digits";
         }
+        // the parser's own references ("[Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 1]",
+        // "from `StreamReadConstraints...`") say nothing to a client and name the library
+        message = LIBRARY_DETAIL.matcher(message).replaceAll("").strip();
         var location = e.getLocation();
         if (message.length() > 200) message = message.substring(0, 200);
         return location == null ? message : message + " (line " + location.getLineNr() + ", column "

@@ -222,6 +222,18 @@ class BadInputTest {
         assertOutcome(reply, 400, "Content could not be parsed", "line 2");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"{", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"x\"}",
+            "{\"resourceType\":\"Basic\",\"extension\":[{\"url\":\"u\",\"valueDecimal\":"
+                    + "12345678901234567890123456789012345678901234567890123456789012345}]}"})
+    void a_parse_error_names_nothing_of_the_parser_itself(String body) {
+        var reply = post("Patient", utf8(body));
+        assertOutcome(reply, 400, "Content could not be parsed");
+        // it read "... (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled);
+        // line: 1, column: 1])" and "(64, from `StreamReadConstraints.getMaxNumberLength()`)"
+        assertThat(reply.outcomeText()).doesNotContain("Source", "`", "StreamRead", "REDACTED", "()");
+    }
+
     // --- bodies that are not a JSON object ------------------------------------------------------------
 
     static Stream<Arguments> notAnObject() {
