@@ -194,6 +194,12 @@ public final class BotExecutor {
      * ({@link BotCodeCache}). Missing, in another project or undecodable, it is no code.
      */
     private BotCode code(StoredResource bot, JsonNode botJson) {
+        // any of Medplum's three runtimes runs here, in the sandbox; another code (a Bot written over REST) is
+        // refused as Medplum refuses it (medplum-compat §8), whatever code it has
+        JsonNode runtimeVersion = botJson.path("runtimeVersion");
+        if (!runtimeVersion.isMissingNode() && !BotCreation.RUNTIMES.contains(runtimeVersion.asText(""))) {
+            throw ApiException.badRequest("bot.unsupported-runtime", "Unsupported bot runtime");
+        }
         JsonNode executable = botJson.path("executableCode");
         String url = executable.path("url").asText("");
         if (url.isEmpty()) throw ApiException.badRequest("bot.no-code", "No executable code");

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code $deploy} and {@code $execute} over HTTP: the seed's bot, input by content type, reply rules, async jobs. */
 class BotExecuteTest {
@@ -382,6 +384,25 @@ class BotExecuteTest {
                 .as("another project's bot").isEqualTo(404);
         assertThat(TestServer.get().anonymous().raw("POST", "/fhir/R4/Bot/" + echo.id() + "/$execute", "application/json",
                 "{}".getBytes()).status()).isEqualTo(401);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nodejs", "AWSLAMBDA", "lambda"})
+    void a_bot_with_a_runtime_version_of_none_of_medplums_three_is_refused_before_it_runs(String version) {
+        var bot = TestBot.create(project, "\"runtimeVersion\":\"" + version + "\"", "[{\"resourceType\":\"*\"}]")
+                .deploy(ECHO);
+        var reply = project.api().raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute", "application/json", "{}".getBytes());
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(400);
+        assertThat(reply.outcomeText()).isEqualTo("Unsupported bot runtime");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"awslambda", "vmcontext", "fission"})
+    void each_of_medplums_three_runtime_versions_runs_here(String version) {
+        var bot = TestBot.create(project, "\"runtimeVersion\":\"" + version + "\"", "[{\"resourceType\":\"*\"}]")
+                .deploy(ECHO);
+        var reply = project.api().raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute", "application/json", "{}".getBytes());
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     }
 
     @Test
