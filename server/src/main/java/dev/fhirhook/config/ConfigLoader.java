@@ -175,7 +175,7 @@ public final class ConfigLoader {
         var database = new Config.Database(dbUrl,
                 value("database-user").map(Value::text).orElse("postgres"),
                 value("database-password").map(Value::text).orElse(""),
-                intValue("database-pool-size", 10, 1, 500));
+                intValue("database-pool-size", 10, 2, 500));
 
         var clientId = value("admin-client-id").map(Value::text);
         var clientSecret = value("admin-client-secret").map(Value::text);

@@ -290,7 +290,8 @@ class ConfigLoaderTest {
     @ParameterizedTest
     @EnumSource(Source.class)
     void a_bad_pool_size_is_rejected(Source source) {
-        assertRejected(source, "database-pool-size", "0", "between 1 and 500");
+        assertRejected(source, "database-pool-size", "0", "between 2 and 500");
+        assertRejected(source, "database-pool-size", "1", "between 2 and 500"); // start-up needs two connections
         assertRejected(source, "database-pool-size", "many", "whole number");
     }
 
