@@ -51,6 +51,11 @@ public final class TokenEndpoint {
         } catch (ApiException e) {
             return error("invalid_request", "Invalid form body");
         }
+        // RFC 6749 3.1: a parameter sent twice is refused, not read as its first value (the second could be meant)
+        for (String name : ONCE) {
+            var values = form.get(name);
+            if (values != null && values.size() > 1) return error("invalid_request", "Repeated parameter: " + name);
+        }
         String grantType = first(form, "grant_type");
         if (grantType == null || grantType.isEmpty()) return error("invalid_request", "Missing grant_type");
         if (!grantType.equals("client_credentials")) return error("unsupported_grant_type", "Unsupported grant_type");
@@ -131,6 +136,9 @@ public final class TokenEndpoint {
         // in the client's project, so that the project's logins go with it; only super admins can see the type
         return store.create(Scope.system(principal.projectId()), login).id();
     }
+
+    /** The parameters of this grant, each of which may appear once. */
+    private static final List<String> ONCE = List.of("grant_type", "client_id", "client_secret", "scope");
 
     private static String first(Map<String, List<String>> form, String name) {
         var values = form.get(name);

@@ -124,6 +124,15 @@ class TokenEndpointTest {
                 "invalid_request", "Client ID mismatch");
         expectError(token(anonymous, "grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret + "&bad=%zz"),
                 "invalid_request", "Invalid form body");
+        // RFC 6749 3.1: parameters must not be sent twice; the first one used to win
+        expectError(token(anonymous, "grant_type=client_credentials&grant_type=password&client_id=" + id + "&client_secret="
+                + secret), "invalid_request", "Repeated parameter: grant_type");
+        expectError(token(anonymous, "grant_type=client_credentials&client_id=" + id + "&client_id=other&client_secret="
+                + secret), "invalid_request", "Repeated parameter: client_id");
+        expectError(token(anonymous, "grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret
+                + "&client_secret=" + secret), "invalid_request", "Repeated parameter: client_secret");
+        expectError(token(anonymous, "grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret
+                + "&scope=openid&scope=x"), "invalid_request", "Repeated parameter: scope");
 
         setClient(project, "status", "off");
         expectError(token(anonymous, "grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret),
