@@ -219,7 +219,7 @@ final class BotContext implements AutoCloseable {
                 var cancelled = control.cancellation();
                 if (cancelled != null) return Attempt.failed(cancelled.reason(), cancelled.message());
                 if (control.remainingNanos() <= 0) {
-                    control.cancel(RunResult.Failure.TIMEOUT, timeoutMessage(limits), false);
+                    control.timeOut(false);
                     return Attempt.failed(RunResult.Failure.TIMEOUT, timeoutMessage(limits));
                 }
             }
@@ -344,9 +344,7 @@ final class BotContext implements AutoCloseable {
     private boolean stopped() {
         var run = current;
         if (run == null) return false;
-        if (run.cancellation() == null && run.remainingNanos() <= 0) {
-            run.cancel(RunResult.Failure.TIMEOUT, timeoutMessage(run.limits), false);
-        }
+        if (run.cancellation() == null && run.remainingNanos() <= 0) run.timeOut(false);
         return run.cancellation() != null;
     }
 

@@ -219,7 +219,7 @@ public final class BotRuntime implements AutoCloseable {
             var wait = limits.timeout().plus(STUCK_GRACE).toNanos();
             return result(attempt.get(wait, TimeUnit.NANOSECONDS), control, startNanos);
         } catch (TimeoutException e) {
-            control.cancel(RunResult.Failure.TIMEOUT, BotContext.timeoutMessage(limits), true);
+            control.timeOut(true);
             return new RunResult.Failed(RunResult.Failure.TIMEOUT,
                     BotContext.timeoutMessage(limits) + " and did not stop in time", control.log.text(), since(startNanos));
         } catch (InterruptedException e) {

@@ -100,6 +100,11 @@ final class RunControl {
         return true;
     }
 
+    /** Ends the run as TIMEOUT, as {@link #cancel} does; false when it had ended already. */
+    boolean timeOut(boolean closeContext) {
+        return cancel(RunResult.Failure.TIMEOUT, BotContext.timeoutMessage(limits), closeContext);
+    }
+
     /** The cancellation, or null while running or after completing. */
     Cancellation cancellation() {
         var c = end.get();

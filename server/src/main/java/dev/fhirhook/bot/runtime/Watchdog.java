@@ -43,7 +43,7 @@ final class Watchdog implements AutoCloseable {
             long now = System.nanoTime();
             for (var run : active) {
                 if (now - run.deadlineNanos >= 0) {
-                    run.cancel(RunResult.Failure.TIMEOUT, BotContext.timeoutMessage(run.limits), true);
+                    run.timeOut(true);
                 } else if (run.allocatedBytes() > run.limits.maxAllocatedBytes()) {
                     run.cancel(RunResult.Failure.MEMORY, BotContext.memoryMessage(run.limits), true);
                 }
