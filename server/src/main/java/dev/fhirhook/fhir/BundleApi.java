@@ -121,7 +121,7 @@ public final class BundleApi {
                 }
             }
             for (BundleEntry e : entries) {
-                if (e.resource() != null) rewrite(e.resource(), references, "entry[" + e.index() + "].resource");
+                if (e.resource() != null) rewrite(e.resource(), references, e.where() + ".resource");
             }
             var results = new ObjectNode[entries.size()];
             for (String method : BundleEntry.METHODS) {
@@ -246,10 +246,10 @@ public final class BundleApi {
             try {
                 return Base64.getDecoder().decode(resource.get("data").asText());
             } catch (IllegalArgumentException bad) {
-                throw BundleEntry.invalid("entry[" + e.index() + "].resource.data", "is not base64");
+                throw BundleEntry.invalid(e.where() + ".resource.data", "is not base64");
             }
         }
-        throw BundleEntry.invalid("entry[" + e.index() + "].resource", "a PATCH entry must carry a Binary with the JSON Patch as data");
+        throw BundleEntry.invalid(e.where() + ".resource", "a PATCH entry must carry a Binary with the JSON Patch as data");
     }
 
     private static ObjectNode response(ApiResponse response) {
@@ -279,7 +279,6 @@ public final class BundleApi {
     }
 
     private static ApiException at(BundleEntry e, ApiException failure) {
-        String where = "entry[" + e.index() + "]";
-        return failure.expression() != null && failure.expression().startsWith("entry[") ? failure : failure.at(where);
+        return failure.expression() != null && failure.expression().startsWith("entry[") ? failure : failure.at(e.where());
     }
 }
