@@ -389,9 +389,7 @@ class BotExecuteTest {
     @ParameterizedTest
     @ValueSource(strings = {"nodejs", "AWSLAMBDA", "lambda"})
     void a_bot_with_a_runtime_version_of_none_of_medplums_three_is_refused_before_it_runs(String version) {
-        var bot = TestBot.create(project, "\"runtimeVersion\":\"" + version + "\"", "[{\"resourceType\":\"*\"}]")
-                .deploy(ECHO);
-        var reply = project.api().raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute", "application/json", "{}".getBytes());
+        var reply = executeWithRuntime(version);
         assertThat(reply.status()).as(reply.toString()).isEqualTo(400);
         assertThat(reply.outcomeText()).isEqualTo("Unsupported bot runtime");
     }
@@ -399,10 +397,15 @@ class BotExecuteTest {
     @ParameterizedTest
     @ValueSource(strings = {"awslambda", "vmcontext", "fission"})
     void each_of_medplums_three_runtime_versions_runs_here(String version) {
+        var reply = executeWithRuntime(version);
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+    }
+
+    /** {@code $execute} of a new echo bot whose {@code runtimeVersion} is {@code version}. */
+    private static Api.Reply executeWithRuntime(String version) {
         var bot = TestBot.create(project, "\"runtimeVersion\":\"" + version + "\"", "[{\"resourceType\":\"*\"}]")
                 .deploy(ECHO);
-        var reply = project.api().raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute", "application/json", "{}".getBytes());
-        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        return project.api().raw("POST", "/fhir/R4/Bot/" + bot.id() + "/$execute", "application/json", "{}".getBytes());
     }
 
     @Test
