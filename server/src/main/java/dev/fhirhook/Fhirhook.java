@@ -131,7 +131,7 @@ public final class Fhirhook implements AutoCloseable {
                     new Metadata(types, searchParameters, VERSION, clock), oauth, admin, resources, search, bundles,
                     new Routes.Bots(new BotApi(executor, botRuntime, fhir, store, jobs), jobs), webhooks);
             var settings = new HttpServer.Settings(config.host(), config.port(), config.baseUrl(),
-                    config.maxJsonBytes(), config.trustedProxies(), config.shutdownGrace());
+                    config.maxJsonBytes(), config.trustedProxies(), config.shutdownGrace(), config.bodyReadTimeout());
             var limiter = switch (config.rateLimitStore()) {
                 case LOCAL -> new RequestLimiter(config.rateLimits(), clock);
                 case POSTGRES -> RequestLimiter.shared(config.rateLimits(), clock, database.dataSource());

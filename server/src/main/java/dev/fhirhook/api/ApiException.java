@@ -83,6 +83,11 @@ public final class ApiException extends RuntimeException {
     public static ApiException tooLarge(String text) {
         return new ApiException(413, "http.content-too-large", "content-too-large", "too-long", text, null);
     }
+    /** The request's body did not arrive whole within the server's {@code body-read-timeout}. */
+    public static ApiException bodyTimeout() {
+        return new ApiException(408, "http.body-timeout", "request-timeout", "timeout",
+                "Request body not received in time", null);
+    }
     public static ApiException unsupportedMediaType() {
         return new ApiException(415, "http.unsupported-media-type", "unsupported-media-type", "not-supported",
                 "Unsupported media type", null);

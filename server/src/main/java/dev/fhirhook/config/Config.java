@@ -17,6 +17,7 @@ import java.util.Optional;
  *                            is 1 MiB or this, whichever is smaller)
  * @param shutdownGrace how long a stop waits for the requests in flight (a bot run, a webhook) to finish before it
  *                      cuts them; new connections are refused meanwhile
+ * @param bodyReadTimeout how long a request's whole body may take to arrive once the server starts reading it
  */
 public record Config(
         String host,
@@ -31,7 +32,8 @@ public record Config(
         RateLimitStore rateLimitStore,
         Bots bots,
         long webhookMaxBodyBytes,
-        java.time.Duration shutdownGrace) {
+        java.time.Duration shutdownGrace,
+        java.time.Duration bodyReadTimeout) {
 
     /**
      * Where rate-limit buckets live: {@code LOCAL} in each node's memory (a client may send the limit to every

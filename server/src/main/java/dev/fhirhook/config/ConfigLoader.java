@@ -30,7 +30,7 @@ public final class ConfigLoader {
             "max-json-size", "trusted-proxies",
             "rate-limit-default", "rate-limit-auth", "rate-limit-login", "rate-limit-store",
             "bot-max-concurrency", "bot-max-concurrency-per-bot",
-            "webhook-max-body-size", "shutdown-grace");
+            "webhook-max-body-size", "shutdown-grace", "body-read-timeout");
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(b|kb|mb)?", Pattern.CASE_INSENSITIVE);
@@ -222,8 +222,10 @@ public final class ConfigLoader {
         if (botRunsPerBot > botRuns) throw bad("bot-max-concurrency-per-bot", "must not exceed bot-max-concurrency (" + botRuns + ")");
         long webhookMaxBody = sizeValue("webhook-max-body-size", 8L * 1024 * 1024, 1024, 64L * 1024 * 1024);
         var shutdownGrace = java.time.Duration.ofSeconds(intValue("shutdown-grace", 25, 0, 900));
+        var bodyReadTimeout = java.time.Duration.ofSeconds(intValue("body-read-timeout", 30, 1, 3600));
         return new Config(host, port, baseUrl, data, database,
                 new Config.Admin(clientId, clientSecret), maxJson, List.copyOf(proxies), rateLimits, store,
-                new Config.Bots(botRuns, botRunsPerBot), webhookMaxBody, shutdownGrace);
+                new Config.Bots(botRuns, botRunsPerBot), webhookMaxBody, shutdownGrace,
+                bodyReadTimeout);
     }
 }

@@ -11,7 +11,6 @@ import dev.fhirhook.audit.SecurityAudit;
 import dev.fhirhook.auth.Authenticator;
 import dev.fhirhook.fhir.FhirJson;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,9 +45,11 @@ public final class HttpServer implements AutoCloseable {
      *
      * @param baseUrl the public base URL; when empty, {@code http://localhost:<bound port>/}
      * @param shutdownGrace how long {@link #close()} lets requests in flight finish; new connections are refused
+     * @param bodyReadTimeout how long a request's whole body may take to arrive, from the moment it is first read;
+     *                        a later one is answered 408 and its connection closed
      */
     public record Settings(String host, int port, java.util.Optional<String> baseUrl, long maxBodyBytes,
-            List<String> trustedProxies, java.time.Duration shutdownGrace) {}
+            List<String> trustedProxies, java.time.Duration shutdownGrace, java.time.Duration bodyReadTimeout) {}
 
     /**
      * How much of an unread body is read and discarded after an early answer (see Dispatch.answerThenDrain), at
@@ -246,11 +247,7 @@ public final class HttpServer implements AutoCloseable {
             public byte[] body(long maxBytes) {
                 if (read) throw new IllegalStateException("the body was read already");
                 read = true;
-                try {
-                    return Dispatch.this.body(request, maxBytes);
-                } catch (IOException e) {
-                    throw ApiException.badRequest("http.incomplete-body", "Request body incomplete or malformed");
-                }
+                return Dispatch.this.body(request, maxBytes);
             }
         }
 
@@ -270,20 +267,22 @@ public final class HttpServer implements AutoCloseable {
             return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         }
 
-        private byte[] body(Request request, long maxBodyBytes) throws IOException {
+        private byte[] body(Request request, long maxBodyBytes) {
             long declared = request.getLength();
             if (declared > maxBodyBytes) throw ApiException.tooLarge("Request body too large");
             if (declared == 0) return new byte[0];
             request.setAttribute(BODY_OPENED, Boolean.TRUE);
-            try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-                if (bytes.length > maxBodyBytes) {
-                    // a chunked body over the limit: discard the rest now, as answerThenDrain does for unread ones
-                    discard(in);
-                    throw ApiException.tooLarge("Request body too large");
-                }
+            try {
+                byte[] bytes = BodyReader.read(request, maxBodyBytes, declared,
+                        System.nanoTime() + settings.bodyReadTimeout().toNanos());
                 request.setAttribute(BODY_READ, Boolean.TRUE);
                 return bytes;
+            } catch (BodyReader.TooLarge e) {
+                // a chunked body over the limit: discard the rest now, as answerThenDrain does for unread ones
+                BodyReader.discard(request, drainBytes, System.nanoTime() + DRAIN_NANOS);
+                throw ApiException.tooLarge("Request body too large");
+            } catch (BodyReader.TooSlow e) {
+                throw ApiException.bodyTimeout();
             } catch (IOException e) {
                 // the client sent less than it announced, or broken chunked framing
                 throw ApiException.badRequest("http.incomplete-body", "Request body incomplete or malformed");
@@ -305,27 +304,8 @@ public final class HttpServer implements AutoCloseable {
                 callback.failed(e);
                 return;
             }
-            if (request.getLength() <= drainBytes) {
-                try (InputStream in = Content.Source.asInputStream(request)) {
-                    discard(in);
-                } catch (IOException | RuntimeException e) {
-                    // closed before the end of the body (over the bound): Jetty closes the connection anyway
-                }
-            }
+            if (request.getLength() <= drainBytes) BodyReader.discard(request, drainBytes, System.nanoTime() + DRAIN_NANOS);
             callback.succeeded();
-        }
-
-        /** Reads and drops the rest of a body, at most drainBytes for at most DRAIN_NANOS; never throws. */
-        private void discard(InputStream in) {
-            // a bound on wall time for a network read, not a business rule: the injected clock has no say here
-            long deadline = System.nanoTime() + DRAIN_NANOS;
-            long left = drainBytes;
-            byte[] sink = new byte[16 * 1024];
-            try {
-                for (int n; left > 0 && System.nanoTime() < deadline && (n = in.read(sink)) >= 0; ) left -= n;
-            } catch (IOException | RuntimeException e) {
-                // the client gave up or broke its framing: nothing left to protect
-            }
         }
 
         private static Map<String, List<String>> headers(Request request) {

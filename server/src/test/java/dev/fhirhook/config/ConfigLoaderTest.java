@@ -400,6 +400,19 @@ class ConfigLoaderTest {
         assertRejected(source, "shutdown-grace", "99999999999999999999", "whole number");
     }
 
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void the_body_read_timeout_is_whole_seconds_from_1_to_3600_from_any_source(Source source) {
+        assertThat(ConfigLoader.load(Map.of(), Map.of(), null).bodyReadTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(source.load(dir, "body-read-timeout", "1").bodyReadTimeout()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(source.load(dir, "body-read-timeout", "3600").bodyReadTimeout()).isEqualTo(java.time.Duration.ofHours(1));
+        assertRejected(source, "body-read-timeout", "0", "between 1 and");
+        assertRejected(source, "body-read-timeout", "3601", "between 1 and");
+        assertRejected(source, "body-read-timeout", "-1", "between 1 and");
+        assertRejected(source, "body-read-timeout", "30s", "whole number");
+        assertRejected(source, "body-read-timeout", "99999999999999999999", "whole number");
+    }
+
     @Test
     void bot_concurrency_caps_default_and_the_per_bot_cap_cannot_exceed_the_server_cap() {
         assertThat(ConfigLoader.load(Map.of(), Map.of(), null).bots()).isEqualTo(Config.Bots.DEFAULTS);

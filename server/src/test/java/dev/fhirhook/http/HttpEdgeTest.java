@@ -96,7 +96,7 @@ class HttpEdgeTest {
         }
     }
 
-    private static RawReply read(InputStream in) throws IOException {
+    static RawReply read(InputStream in) throws IOException {
         var head = new ByteArrayOutputStream();
         int state = 0;
         while (state < 4) {
@@ -153,7 +153,7 @@ class HttpEdgeTest {
     }
 
     /** A 4xx (exactly {@code status} when given) OperationOutcome with an error issue and some text. */
-    private static JsonNode assertOutcome(RawReply reply, int status, String... words) {
+    static JsonNode assertOutcome(RawReply reply, int status, String... words) {
         assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
         return assertOutcomeBody(reply, words);
     }
