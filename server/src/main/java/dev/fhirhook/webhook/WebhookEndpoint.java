@@ -28,10 +28,11 @@ import java.util.Optional;
  *   <li>resolve the target (§4.2 checks in order; cached) and, on {@code /projects/{projectId}/webhook/{id}}, its
  *       project;</li>
  *   <li>the Bot's {@code allowedIps} and the membership's {@code ipAccessRule}s;</li>
- *   <li>the bot's token bucket, then its concurrency cap (429 with {@code Retry-After});</li>
- *   <li>the body, read only now, under the bot's limit (413);</li>
+ *   <li>the bot's token bucket (429 with {@code Retry-After});</li>
+ *   <li>the body, read only now, under the bot's limit (413) and the server's {@code body-read-timeout} (408);</li>
  *   <li>unsigned handshakes (Microsoft Graph), then the signature over the exact bytes (401) — nothing is parsed
  *       before it — then signed handshakes (Okta, Slack, Zoom, Twitch);</li>
+ *   <li>the bot's concurrency cap (429 with {@code Retry-After}), which so counts verified runs only;</li>
  *   <li>the bot, as the membership, through {@link BotExecutor}.</li>
  * </ol>
  * Every request that does not reach the bot is counted and audited ({@link WebhookAudit}). Thread-safe.
@@ -111,27 +112,12 @@ public final class WebhookEndpoint implements AutoCloseable {
             throw refuse(Refusal.of(Reason.RATE_LIMITED, ApiException.tooManyRequests("webhook.rate-limited")
                     .retryAfter(wait.getAsLong()), "the Bot's rateLimit is exhausted", target), seen);
         }
-        var permit = limits.enter(target.bot().id(), settings.maxConcurrency());
-        if (permit.isEmpty()) {
-            throw refuse(Refusal.of(Reason.RATE_LIMITED, ApiException.tooManyRequests("webhook.concurrency-limited")
-                    .retryAfter(BotLimits.BUSY_RETRY_AFTER_SECONDS), "the Bot's maxConcurrency is reached", target), seen);
-        }
-        try (var held = permit.get()) {
-            return admitted(head, input, target, seen);
-        }
+        return admitted(head, input, target, seen);
     }
 
     private ApiResponse admitted(ApiRequest head, RawInput input, Target target, Seen seen) {
         var settings = target.settings();
-        byte[] body;
-        try {
-            body = input.body(settings.maxBodyBytes());
-        } catch (ApiException e) {
-            boolean tooLarge = e.status() == 413;
-            throw refuse(Refusal.of(tooLarge ? Reason.PAYLOAD_TOO_LARGE : Reason.UNPARSABLE_BODY, e,
-                    tooLarge ? "the body is over the Bot's maxBodyBytes" : "the body ended early or its framing is broken",
-                    target), seen);
-        }
+        byte[] body = body(input, target, seen);
         seen.body = body;
         var request = head.withBody(body);
         var unsigned = Handshakes.unsigned(request, settings);
@@ -141,7 +127,30 @@ public final class WebhookEndpoint implements AutoCloseable {
             var signed = Handshakes.signed(request, body, verified.scheme(), verified.secret());
             if (signed.isPresent()) return answer(signed.get(), target, seen);
         }
-        return run(request, target, seen);
+        // The cap counts runs, taken only now: a client still sending its body, or a forged request, holds no slot
+        // that a verified delivery could have used.
+        var permit = limits.enter(target.bot().id(), settings.maxConcurrency());
+        if (permit.isEmpty()) {
+            throw refuse(Refusal.of(Reason.RATE_LIMITED, ApiException.tooManyRequests("webhook.concurrency-limited")
+                    .retryAfter(BotLimits.BUSY_RETRY_AFTER_SECONDS), "the Bot's maxConcurrency is reached", target), seen);
+        }
+        try (var held = permit.get()) {
+            return run(request, target, seen);
+        }
+    }
+
+    private byte[] body(RawInput input, Target target, Seen seen) {
+        try {
+            return input.body(target.settings().maxBodyBytes());
+        } catch (ApiException e) {
+            String detail = switch (e.status()) {
+                case 413 -> "the body is over the Bot's maxBodyBytes";
+                case 408 -> "the body did not arrive whole within the server's body-read-timeout";
+                default -> "the body ended early or its framing is broken";
+            };
+            throw refuse(Refusal.of(e.status() == 413 ? Reason.PAYLOAD_TOO_LARGE : Reason.UNPARSABLE_BODY, e, detail,
+                    target), seen);
+        }
     }
 
     /**

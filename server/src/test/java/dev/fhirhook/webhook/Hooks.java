@@ -3,6 +3,7 @@ package dev.fhirhook.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fhirhook.testing.Api;
 import dev.fhirhook.testing.TestProject;
 import dev.fhirhook.testing.TestServer;
@@ -50,6 +51,16 @@ final class Hooks {
             if (contentType != null) request.header("Content-Type", contentType);
             headers.forEach(request::header);
             return api.send(request);
+        }
+
+        /** Deploys {@code code} as the bot's {@code index.js}; returns this hook. */
+        Hook deploy(String code) {
+            var body = JsonNodeFactory.instance.objectNode().put("code", code)
+                    .put("filename", "index.js");
+            var reply = project.api().raw("POST", "/fhir/R4/Bot/" + botId + "/$deploy", "application/json",
+                    body.toString().getBytes(StandardCharsets.UTF_8));
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+            return this;
         }
 
         /** The super admin, who wrote the bot, its policy and its membership. */

@@ -5,7 +5,6 @@ import static dev.fhirhook.webhook.Hooks.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fhirhook.testing.Api;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -45,12 +44,7 @@ class WebhookBotTest {
             """;
 
     private static Hooks.Hook deployed(String webhook, Map<String, String> secrets, String code) {
-        var hook = Hooks.create(webhook, secrets);
-        var body = JsonNodeFactory.instance.objectNode().put("code", code).put("filename", "index.js");
-        var reply = hook.project().api().raw("POST", "/fhir/R4/Bot/" + hook.botId() + "/$deploy", "application/json",
-                body.toString().getBytes());
-        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-        return hook;
+        return Hooks.create(webhook, secrets).deploy(code);
     }
 
     private static long now() {

@@ -16,17 +16,22 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The limits of the chain through HTTP: the Bot's {@code allowedIps} (CIDR v4/v6, behind a trusted proxy), the
- * membership's {@code ipAccessRule}, the per-bot token bucket on a manual clock, and the concurrency cap. A second
- * server on the same database trusts 127.0.0.1 as a proxy, so {@code X-Forwarded-For} names the client there.
- * Requests that pass every limit meet the Bot's {@code stripe} check: unsigned, they answer 401.
+ * membership's {@code ipAccessRule}, the per-bot token bucket on a manual clock, the concurrency cap, and bodies
+ * that take their time. A second server on the same database trusts 127.0.0.1 as a proxy, so {@code X-Forwarded-For}
+ * names the client there. Requests that pass every limit meet the Bot's {@code stripe} check: unsigned, they answer
+ * 401; signed, the bot runs.
  */
 class WebhookLimitsTest {
+    private static final int BODY_READ_TIMEOUT = 2;
     private static final ManualClock CLOCK = new ManualClock(Instant.parse("2026-03-01T12:00:00Z"));
     private static Fhirhook proxied;
 
@@ -34,7 +39,8 @@ class WebhookLimitsTest {
     static void start() {
         var shared = TestServer.get().server().database();
         proxied = Fhirhook.start(TestServer.config(TestServer.tempDir("fhirhook-webhook-limits-"), Map.of(
-                "database-url", shared.jdbcUrl(), "database-user", "postgres", "trusted-proxies", "127.0.0.1")), CLOCK);
+                "database-url", shared.jdbcUrl(), "database-user", "postgres", "trusted-proxies", "127.0.0.1",
+                "body-read-timeout", Integer.toString(BODY_READ_TIMEOUT))), CLOCK);
     }
 
     @AfterAll
@@ -186,43 +192,150 @@ class WebhookLimitsTest {
 
     // --- the concurrency cap ------------------------------------------------------------------------------
 
-    /** A request whose body is still on its way: it holds a slot of the bot's cap until {@link #finish}. */
+    /** Waits in its run until an Invoice with the event's {@code release} value exists; returns at once without. */
+    private static final String HOLDING_BOT = """
+            exports.handler = async (medplum, event) => {
+              const key = event.input.release;
+              if (key) while (!(await medplum.searchOne('Invoice', 'identifier=' + key))) {}
+              return 'done';
+            };
+            """;
+
+    private static Hooks.Hook capped(String extra) {
+        return hook(extra).deploy(HOLDING_BOT);
+    }
+
+    /** A correctly signed delivery at the manual clock's time. */
+    private static Api.Reply signed(Hooks.Hook hook, String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return hook.post("application/json", body, Map.of("Stripe-Signature",
+                Hooks.stripeSignature(Hooks.STRIPE_SECRET, CLOCK.instant().getEpochSecond(), body)));
+    }
+
+    private static void assertRan(Api.Reply reply) {
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+    }
+
+    /** A verified delivery whose run waits until {@link #release}: it holds a slot of the bot's cap until then. */
+    private static final class HeldRun implements AutoCloseable {
+        private final Hooks.Hook hook;
+        private final String key = "hold-" + java.util.UUID.randomUUID();
+        private final CompletableFuture<Api.Reply> reply;
+        private boolean released;
+
+        HeldRun(Hooks.Hook hook) {
+            this.hook = hook;
+            reply = CompletableFuture.supplyAsync(() -> signed(hook, "{\"release\":\"" + key + "\"}"),
+                    Executors.newVirtualThreadPerTaskExecutor());
+        }
+
+        Api.Reply release() throws Exception {
+            if (!released) {
+                released = true;
+                var invoice = hook.project().api().post("/fhir/R4/Invoice", """
+                        {"resourceType":"Invoice","status":"draft","identifier":[{"value":"%s"}]}""".formatted(key));
+                assertThat(invoice.status()).as(invoice.toString()).isEqualTo(201);
+            }
+            return reply.get(20, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws Exception {
+            release();
+        }
+    }
+
+    /** A held run that got its slot: one refused by the cap (it raced with another request) is replaced. */
+    private static HeldRun holding(Hooks.Hook hook) throws Exception {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            var held = new HeldRun(hook);
+            Thread.sleep(300); // a run that got its slot never answers before its release
+            if (!held.reply.isDone()) return held;
+            assertThrottled(held.reply.get(), "1");
+        }
+        throw new AssertionError("no held run got a slot");
+    }
+
+    /** Sends quick signed deliveries until one is refused by the cap (the held run may take a moment to start). */
+    private static Api.Reply untilBusy(Hooks.Hook hook) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var reply = signed(hook, "{}");
+            if (reply.status() != 200 || System.nanoTime() > deadline) return reply;
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void the_concurrency_cap_refuses_the_run_over_it_with_429_and_retry_after() throws Exception {
+        var hook = capped(",\"maxConcurrency\":1");
+        try (var held = holding(hook)) {
+            var refused = untilBusy(hook);
+            assertThrottled(refused, "1");
+            assertThat(refused.errorCode()).isEqualTo("webhook.concurrency-limited");
+            assertRan(held.release());
+        }
+        assertRan(signed(hook, "{}")); // the slot is free again
+    }
+
+    @Test
+    void the_cap_counts_runs_in_flight() throws Exception {
+        var hook = capped(",\"maxConcurrency\":2");
+        try (var first = holding(hook); var second = holding(hook)) {
+            assertThrottled(untilBusy(hook), "1"); // both slots taken
+            assertRan(second.release());
+            assertRan(signed(hook, "{}")); // one slot free again
+            assertRan(first.release());
+        }
+        assertRan(signed(hook, "{}"));
+    }
+
+    @Test
+    void a_bot_without_a_cap_takes_requests_in_parallel() throws Exception {
+        var hook = capped("");
+        try (var held = holding(hook)) {
+            Thread.sleep(100);
+            for (int i = 0; i < 5; i++) assertRan(signed(hook, "{}"));
+            assertRan(held.release());
+        }
+    }
+
+    @Test
+    void a_request_that_fails_its_signature_check_is_401_even_when_every_slot_is_taken() throws Exception {
+        // the cap counts verified runs: forged requests cannot take slots from real deliveries, nor learn the load
+        var hook = capped(",\"maxConcurrency\":1");
+        try (var held = holding(hook)) {
+            assertThrottled(untilBusy(hook), "1");
+            assertPassed(from(hook, null));
+            var forged = hook.post("{}", Map.of("Stripe-Signature", "t=" + CLOCK.instant().getEpochSecond() + ",v1=00"));
+            assertThat(forged.status()).as(forged.toString()).isEqualTo(401);
+            assertThat(forged.errorCode()).isEqualTo("webhook.signature-mismatch");
+            assertRan(held.release());
+        }
+    }
+
+    // --- bodies that take their time ---------------------------------------------------------------------
+
+    /** A request whose body is still on its way until {@link #finish}. */
     private static final class SlowRequest implements AutoCloseable {
         private final Socket socket;
         private final OutputStream out;
 
         SlowRequest(Fhirhook server, String path) throws IOException {
             socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
-            socket.setSoTimeout(10_000);
+            socket.setSoTimeout(15_000);
             out = socket.getOutputStream();
             out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 16\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            try {
-                Thread.sleep(20); // the start of the body as a read of its own: Jetty dispatches once content arrives
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            out.write("{\"id\":".getBytes(StandardCharsets.US_ASCII));
+                    + "Content-Length: 16\r\n\r\n{\"id\":").getBytes(StandardCharsets.US_ASCII));
             out.flush();
         }
 
-        /**
-         * Whether the server has already answered (a refusal: it never got a slot). Waits a moment, since a request
-         * that got its slot never answers before {@link #finish}.
-         */
-        boolean answered() throws IOException {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        /** The status line of the answer, once the rest of the body is sent ({@code null}: sends nothing more). */
+        String finish(String rest) throws IOException {
+            if (rest != null) {
+                out.write(rest.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
             }
-            return socket.getInputStream().available() > 0;
-        }
-
-        String finish() throws IOException {
-            out.write("\"evt_9\"}  ".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
             InputStream in = socket.getInputStream();
             var head = new StringBuilder();
             int c;
@@ -236,57 +349,29 @@ class WebhookLimitsTest {
         }
     }
 
-    /** A slow request that holds a slot: one that was itself refused (it raced with another request) is replaced. */
-    private static SlowRequest holding(Hooks.Hook hook) throws IOException {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            var slow = new SlowRequest(proxied, hook.path());
-            if (!slow.answered()) return slow;
-            slow.close();
-        }
-        throw new AssertionError("no slow request got a slot");
-    }
-
-    /** Sends requests until one is refused by the cap (the slow one may take a moment to get its slot). */
-    private static Api.Reply untilBusy(Hooks.Hook hook) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            var reply = from(hook, null);
-            if (reply.status() != 401 || System.nanoTime() > deadline) return reply;
-            Thread.sleep(20);
-        }
-    }
-
     @Test
-    void the_concurrency_cap_refuses_the_request_over_it_with_429_and_retry_after() throws Exception {
-        var hook = hook(",\"maxConcurrency\":1");
-        try (var slow = holding(hook)) {
-            var refused = untilBusy(hook);
-            assertThrottled(refused, "1");
-            assertThat(refused.errorCode()).isEqualTo("webhook.concurrency-limited");
-            assertThat(slow.finish()).isEqualTo("HTTP/1.1 401");
-        }
-        assertPassed(from(hook, null)); // the slot is free again
-    }
-
-    @Test
-    void the_cap_counts_requests_in_flight() throws Exception {
-        var hook = hook(",\"maxConcurrency\":2");
-        try (var first = holding(hook); var second = holding(hook)) {
-            assertThrottled(untilBusy(hook), "1"); // both slots taken
-            assertThat(second.finish()).isEqualTo("HTTP/1.1 401");
-            assertPassed(from(hook, null)); // one slot free again
-            assertThat(first.finish()).isEqualTo("HTTP/1.1 401");
-        }
-        assertPassed(from(hook, null));
-    }
-
-    @Test
-    void a_bot_without_a_cap_takes_requests_in_parallel() throws Exception {
-        var hook = hook("");
+    void a_client_still_sending_its_body_holds_no_slot_of_the_cap() throws Exception {
+        var hook = capped(",\"maxConcurrency\":1");
         try (var slow = new SlowRequest(proxied, hook.path())) {
-            Thread.sleep(100);
-            for (int i = 0; i < 5; i++) assertPassed(from(hook, null));
-            assertThat(slow.finish()).isEqualTo("HTTP/1.1 401");
+            Thread.sleep(200); // the server is reading its body now
+            for (int i = 0; i < 3; i++) assertRan(signed(hook, "{}"));
+            assertThat(slow.finish("\"evt_9\"}  ")).isEqualTo("HTTP/1.1 401"); // unsigned
         }
+    }
+
+    @Test
+    void a_body_that_does_not_arrive_within_the_body_read_timeout_is_408_and_audited_as_unparsable() throws Exception {
+        var hook = capped(",\"maxConcurrency\":1");
+        long start = System.nanoTime();
+        try (var slow = new SlowRequest(proxied, hook.path())) {
+            assertThat(slow.finish(null)).isEqualTo("HTTP/1.1 408");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofSeconds(BODY_READ_TIMEOUT)
+                .minusMillis(200), Duration.ofSeconds(BODY_READ_TIMEOUT + 5));
+        var events = Hooks.awaitSearch(hook.project().api(), "AuditEvent?subtype=unparsable-body");
+        var event = events.path("entry").path(0).path("resource");
+        assertThat(event.path("outcome").asText()).as(events.toString()).isEqualTo("4");
+        assertThat(event.path("outcomeDesc").asText()).as(events.toString()).contains("body-read-timeout");
+        assertRan(signed(hook, "{}"));
     }
 }

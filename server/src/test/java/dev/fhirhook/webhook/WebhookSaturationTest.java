@@ -2,7 +2,6 @@ package dev.fhirhook.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fhirhook.Fhirhook;
 import dev.fhirhook.testing.TestServer;
 import java.util.Map;
@@ -34,12 +33,7 @@ class WebhookSaturationTest {
     }
 
     private static Hooks.Hook deployed(String code) {
-        var hook = Hooks.create(single.baseUrl(), TestServer.get().newProject(), null, Map.of(), true);
-        var body = JsonNodeFactory.instance.objectNode().put("code", code).put("filename", "index.js");
-        var reply = hook.project().api().raw("POST", "/fhir/R4/Bot/" + hook.botId() + "/$deploy", "application/json",
-                body.toString().getBytes());
-        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-        return hook;
+        return Hooks.create(single.baseUrl(), TestServer.get().newProject(), null, Map.of(), true).deploy(code);
     }
 
     @Test
