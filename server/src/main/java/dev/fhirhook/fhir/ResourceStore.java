@@ -46,6 +46,7 @@ public final class ResourceStore {
     private final Clock clock;
     private final SearchIndexer indexer;
     private final PolicyCriteria policies;
+    private final Compartments compartments;
 
     /** Types whose writes change who may authenticate and as what; caches of principals depend on them. */
     public static final java.util.Set<String> SECURITY_TYPES =
@@ -76,7 +77,7 @@ public final class ResourceStore {
     private final Pending pending;
 
     public ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer, PolicyCriteria policies) {
-        this(jdbc, clock, indexer, policies, new Generations(), null);
+        this(jdbc, clock, indexer, policies, new Compartments(indexer.parameters()), new Generations(), null);
     }
 
     /** A store whose AccessPolicy criteria are parsed with the indexer's parameters (tests and tools). */
@@ -90,7 +91,8 @@ public final class ResourceStore {
     }
 
     private ResourceStore(Jdbc jdbc, Clock clock, SearchIndexer indexer, PolicyCriteria policies,
-            Generations generations, Pending pending) {
+            Compartments compartments, Generations generations, Pending pending) {
+        this.compartments = compartments;
         this.generations = generations;
         this.pending = pending;
         this.jdbc = jdbc;
@@ -112,7 +114,7 @@ public final class ResourceStore {
     public <T> T inTransaction(TxWork<T> work) {
         if (pending != null) return work.run(this, jdbc); // already inside one: join it
         var wrote = new Pending();
-        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, policies, generations, wrote), tx));
+        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, policies, compartments, generations, wrote), tx));
         generations.moved(wrote.security, wrote.binary);
         return result;
     }
@@ -615,7 +617,7 @@ public final class ResourceStore {
         if (input.get("meta") instanceof ObjectNode given) {
             given.properties().forEach(e -> {
                 switch (e.getKey()) {
-                    case "versionId", "lastUpdated", "project", "author" -> { }
+                    case "versionId", "lastUpdated", "project", "author", "compartment" -> { }
                     default -> meta.set(e.getKey(), e.getValue());
                 }
             });
@@ -630,6 +632,7 @@ public final class ResourceStore {
                 default -> out.set(e.getKey(), e.getValue());
             }
         });
+        meta.set("compartment", compartments.of(type, id, projectId, out));
         return new NewVersion(new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out)), out);
     }
 
@@ -641,7 +644,7 @@ public final class ResourceStore {
     private static ObjectNode withoutServerMeta(ObjectNode resource) {
         var copy = resource.deepCopy();
         if (copy.get("meta") instanceof ObjectNode meta) {
-            meta.remove(List.of("versionId", "lastUpdated", "project", "author"));
+            meta.remove(List.of("versionId", "lastUpdated", "project", "author", "compartment"));
             if (meta.isEmpty()) copy.remove("meta");
         }
         return copy;

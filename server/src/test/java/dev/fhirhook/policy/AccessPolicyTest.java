@@ -384,12 +384,12 @@ class AccessPolicyTest {
     }
 
     @Test
-    void a_compartment_entry_allows_only_resources_carrying_that_compartment() {
+    void a_compartment_entry_allows_only_resources_in_that_compartment() {
         var project = TestServer.get().newProject();
         String in = created(project.api(), "/fhir/R4/Observation", """
-                {"resourceType":"Observation","status":"final","code":{"text":"x"},"meta":{"compartment":[{"reference":"Patient/p1"}]}}""");
+                {"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}""");
         String out = created(project.api(), "/fhir/R4/Observation", """
-                {"resourceType":"Observation","status":"final","code":{"text":"x"},"meta":{"compartment":[{"reference":"Patient/p2"}]}}""");
+                {"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p2"}}""");
         var api = Members.withPolicy(project, Members.policy(project, """
                 "resource":[{"resourceType":"Observation","compartment":{"reference":"Patient/p1"}}]""")).api();
         assertThat(ids(api.get("/fhir/R4/Observation").json())).containsExactly(in);

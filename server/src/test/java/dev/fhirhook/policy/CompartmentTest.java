@@ -1,0 +1,187 @@
+package dev.fhirhook.policy;
+
+import static dev.fhirhook.policy.AccessPolicyTest.assertForbidden;
+import static dev.fhirhook.policy.AccessPolicyTest.created;
+import static dev.fhirhook.policy.AccessPolicyTest.ids;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fhirhook.testing.Api;
+import dev.fhirhook.testing.Members;
+import dev.fhirhook.testing.TestProject;
+import dev.fhirhook.testing.TestServer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code meta.compartment} is the server's: computed on every write from the resource's project and its Patient
+ * references (R4 Patient CompartmentDefinition), whatever the client sent. AccessPolicy {@code compartment} entries
+ * are enforced against it, so a client must not be able to choose it.
+ */
+class CompartmentTest {
+
+    private static List<String> compartments(JsonNode resource) {
+        var out = new ArrayList<String>();
+        resource.path("meta").path("compartment").forEach(c -> out.add(c.path("reference").asText()));
+        return out;
+    }
+
+    private static JsonNode read(Api api, String path) {
+        var reply = api.get(path);
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        return reply.json();
+    }
+
+    private static String observation(String subject, String extra) {
+        return """
+                {"resourceType":"Observation","status":"final","code":{"text":"bp"},"subject":{"reference":"%s"}%s}"""
+                .formatted(subject, extra);
+    }
+
+    /** A member confined to one patient's compartment for Observations. */
+    private static Api confinedTo(TestProject project, String patient) {
+        return Members.withPolicy(project, Members.policy(project, """
+                "resource":[{"resourceType":"Observation","compartment":{"reference":"Patient/%s"}}]""".formatted(patient)))
+                .api();
+    }
+
+    @Test
+    void a_client_confined_to_one_patient_cannot_write_about_another_by_naming_both_compartments() {
+        var project = TestServer.get().newProject();
+        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        var confinedToB = confinedTo(project, b);
+        var forged = confinedToB.post("/fhir/R4/Observation", observation("Patient/" + a,
+                ",\"meta\":{\"compartment\":[{\"reference\":\"Patient/" + a + "\"},{\"reference\":\"Patient/" + b + "\"}]}"));
+        assertForbidden(forged);
+        assertThat(read(project.api(), "/fhir/R4/Observation").path("entry")).as("nothing was written").isEmpty();
+        // about its own patient it may write, and the stored compartments are the server's
+        String own = created(confinedToB, "/fhir/R4/Observation", observation("Patient/" + b,
+                ",\"meta\":{\"compartment\":[{\"reference\":\"Patient/" + a + "\"}]}"));
+        assertThat(compartments(read(project.api(), "/fhir/R4/Observation/" + own)))
+                .containsExactly("Project/" + project.projectId(), "Patient/" + b);
+    }
+
+    @Test
+    void a_reader_confined_to_a_patient_sees_that_patients_resources_whoever_wrote_them_and_no_others() {
+        var project = TestServer.get().newProject();
+        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        // written by the project's client, which never sets meta.compartment, or sets it wrongly
+        String aboutA = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
+        String aboutB = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + b,
+                ",\"meta\":{\"compartment\":[{\"reference\":\"Patient/" + a + "\"}]}"));
+        var readerOfA = confinedTo(project, a);
+        assertThat(ids(read(readerOfA, "/fhir/R4/Observation"))).containsExactly(aboutA);
+        assertThat(readerOfA.get("/fhir/R4/Observation/" + aboutB).status()).isEqualTo(404);
+        assertThat(read(readerOfA, "/fhir/R4/Observation/" + aboutA).path("id").asText()).isEqualTo(aboutA);
+    }
+
+    @Test
+    void an_update_or_patch_cannot_move_a_resource_into_another_compartment_by_its_meta() {
+        var project = TestServer.get().newProject();
+        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String id = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
+        var put = project.api().put("/fhir/R4/Observation/" + id, """
+                {"resourceType":"Observation","id":"%s","status":"amended","code":{"text":"bp"},"subject":{"reference":"Patient/%s"},
+                 "meta":{"compartment":[{"reference":"Patient/%s"}]}}""".formatted(id, a, b));
+        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+        assertThat(compartments(put.json())).containsExactly("Project/" + project.projectId(), "Patient/" + a);
+        var patch = project.api().patch("/fhir/R4/Observation/" + id, """
+                [{"op":"add","path":"/meta/compartment/-","value":{"reference":"Patient/%s"}},
+                 {"op":"replace","path":"/status","value":"final"}]""".formatted(b));
+        assertThat(patch.status()).as(patch.toString()).isEqualTo(200);
+        assertThat(compartments(patch.json())).containsExactly("Project/" + project.projectId(), "Patient/" + a);
+        // moving the subject moves the compartment
+        var moved = project.api().patch("/fhir/R4/Observation/" + id, """
+                [{"op":"replace","path":"/subject/reference","value":"Patient/%s"}]""".formatted(b));
+        assertThat(compartments(moved.json())).containsExactly("Project/" + project.projectId(), "Patient/" + b);
+        assertThat(ids(read(confinedTo(project, b), "/fhir/R4/Observation"))).containsExactly(id);
+        assertThat(ids(read(confinedTo(project, a), "/fhir/R4/Observation"))).isEmpty();
+    }
+
+    @Test
+    void a_patient_is_in_its_own_compartment_and_in_those_of_the_patients_it_links_to() {
+        var project = TestServer.get().newProject();
+        String other = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        var reply = project.api().post("/fhir/R4/Patient", """
+                {"resourceType":"Patient","link":[{"other":{"reference":"Patient/%s"},"type":"seealso"}]}""".formatted(other));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(201);
+        String id = reply.json().path("id").asText();
+        assertThat(compartments(reply.json()))
+                .containsExactly("Project/" + project.projectId(), "Patient/" + id, "Patient/" + other);
+    }
+
+    @Test
+    void every_parameter_of_the_definition_counts_and_only_patient_references_do() {
+        var project = TestServer.get().newProject();
+        String p1 = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String p2 = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        // Observation: subject and performer; a Group subject, an absolute URL and a contained one are no patients
+        var reply = project.api().post("/fhir/R4/Observation", """
+                {"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s"},
+                 "performer":[{"reference":"Practitioner/pr1"},{"reference":"Patient/%s"},{"reference":"Patient/%s"},
+                              {"reference":"https://elsewhere.example/fhir/Patient/p9"},{"reference":"#c1"}]}"""
+                .formatted(p1, p2, p1));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(201);
+        assertThat(compartments(reply.json()))
+                .containsExactly("Project/" + project.projectId(), "Patient/" + p1, "Patient/" + p2);
+        var group = project.api().post("/fhir/R4/Observation", observation("Group/g1", ""));
+        assertThat(compartments(group.json())).containsExactly("Project/" + project.projectId());
+        // a type outside the Patient compartment is only in its project's
+        var org = project.api().post("/fhir/R4/Organization", "{\"resourceType\":\"Organization\",\"name\":\"x\"}");
+        assertThat(compartments(org.json())).containsExactly("Project/" + project.projectId());
+    }
+
+    @Test
+    void an_unchanged_put_writes_no_version_whatever_compartment_the_client_sends() {
+        var project = TestServer.get().newProject();
+        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String id = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
+        var stored = read(project.api(), "/fhir/R4/Observation/" + id);
+        var again = project.api().put("/fhir/R4/Observation/" + id, """
+                {"resourceType":"Observation","id":"%s","status":"final","code":{"text":"bp"},"subject":{"reference":"Patient/%s"},
+                 "meta":{"compartment":[{"reference":"Patient/zzz"}]}}""".formatted(id, a));
+        assertThat(again.status()).as(again.toString()).isEqualTo(200);
+        assertThat(again.json().path("meta").path("versionId").asText())
+                .isEqualTo(stored.path("meta").path("versionId").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"Patient/x\"", "5", "{}", "[5]", "[{\"reference\":7}]", "[\"Patient/x\"]", "null"})
+    void a_malformed_compartment_from_the_client_is_ignored_or_refused_and_never_stored(String value) {
+        var project = TestServer.get().newProject();
+        var reply = project.api().post("/fhir/R4/Observation", observation("Patient/p1",
+                ",\"meta\":{\"compartment\":" + value + "}"));
+        assertThat(reply.status()).as(reply.toString()).isIn(201, 400);
+        if (reply.status() == 201) {
+            assertThat(compartments(reply.json())).containsExactly("Project/" + project.projectId(), "Patient/p1");
+        } else {
+            assertThat(read(project.api(), "/fhir/R4/Observation").path("entry")).isEmpty();
+        }
+    }
+
+    @Test
+    void a_transaction_computes_compartments_from_its_resolved_references() {
+        var project = TestServer.get().newProject();
+        var reply = project.api().post("/fhir/R4", """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                  {"fullUrl":"urn:uuid:8f2b5d55-3a1c-4d2e-9a57-1b2c3d4e5f60","resource":{"resourceType":"Patient"},
+                   "request":{"method":"POST","url":"Patient"}},
+                  {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+                    "subject":{"reference":"urn:uuid:8f2b5d55-3a1c-4d2e-9a57-1b2c3d4e5f60"}},
+                   "request":{"method":"POST","url":"Observation"}}]}""");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        String location = reply.json().path("entry").path(0).path("response").path("location").asText();
+        var m = java.util.regex.Pattern.compile("Patient/([^/]+)").matcher(location);
+        assertThat(m.find()).as(location).isTrue();
+        String patient = m.group(1);
+        var observations = read(project.api(), "/fhir/R4/Observation").path("entry");
+        assertThat(compartments(observations.path(0).path("resource")))
+                .containsExactly("Project/" + project.projectId(), "Patient/" + patient);
+    }
+}
