@@ -2,9 +2,14 @@ package dev.fhirhook.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.api.ApiException;
 import dev.fhirhook.fhir.fhirpath.FhirPath;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -66,15 +71,20 @@ public record FieldPath(List<String> steps) {
 
     /**
      * Makes {@code written} hold, at this path, exactly what {@code original} holds there (nothing, when the
-     * original has nothing or is null: a created resource). Objects on the way are created when the writer
-     * left them out, so a protected value survives; arrays are matched element by element and are not
-     * recreated, because the writer may legitimately remove elements it can see.
+     * original has nothing or is null: a created resource). Objects on the way are created when the writer left
+     * them out, so a protected value survives. Array elements on the way are paired by what the writer could see
+     * of them: an original element whose other fields the writer sent back unchanged is that element, wherever the
+     * writer moved it; the elements the writer changed are paired, in order, with the originals left over. Each written element gets the
+     * protected values of its pair, and none when it has no pair (the writer added it).
+     *
+     * @throws ApiException 403 when the writer removed an element that holds a protected value: the value would
+     *                      be lost, and a writer that cannot see it cannot know what it removes
      */
     public void restore(ObjectNode written, JsonNode original) {
-        restore(written, original instanceof ObjectNode o ? o : null, 0);
+        restore(written, original instanceof ObjectNode o ? o : null, 0, "");
     }
 
-    private void restore(ObjectNode target, ObjectNode source, int depth) {
+    private void restore(ObjectNode target, ObjectNode source, int depth, String at) {
         var keys = new LinkedHashSet<>(keys(target, steps.get(depth)));
         if (source != null) keys.addAll(keys(source, steps.get(depth)));
         boolean last = depth == steps.size() - 1;
@@ -87,15 +97,57 @@ public record FieldPath(List<String> steps) {
             }
             JsonNode to = target.get(key);
             if (to == null && from instanceof ObjectNode) to = target.putObject(key);
+            String here = at.isEmpty() ? key : at + "." + key;
             if (to instanceof ObjectNode object) {
-                restore(object, from instanceof ObjectNode f ? f : null, depth + 1);
+                restore(object, from instanceof ObjectNode f ? f : null, depth + 1, here);
             } else if (to instanceof ArrayNode array) {
-                for (int i = 0; i < array.size(); i++) {
-                    if (!(array.get(i) instanceof ObjectNode item)) continue;
-                    JsonNode counterpart = from instanceof ArrayNode fromArray && i < fromArray.size() ? fromArray.get(i) : null;
-                    restore(item, counterpart instanceof ObjectNode c ? c : null, depth + 1);
-                }
+                restoreElements(array, from instanceof ArrayNode f ? f : null, depth + 1, here);
+            } else if (to == null && from instanceof ArrayNode f) {
+                restoreElements(JsonNodeFactory.instance.arrayNode(), f, depth + 1, here); // the whole array removed
             }
+        }
+    }
+
+    private void restoreElements(ArrayNode written, ArrayNode original, int depth, String at) {
+        var rest = new FieldPath(steps.subList(depth, steps.size()));
+        int m = original == null ? 0 : original.size();
+        boolean[] paired = new boolean[m];
+        boolean[] holds = new boolean[m];
+        // the original elements by what the writer could see of them
+        var byVisible = new HashMap<JsonNode, ArrayDeque<Integer>>();
+        for (int j = 0; j < m; j++) {
+            if (!(original.get(j) instanceof ObjectNode element)) continue;
+            var visible = element.deepCopy();
+            holds[j] = rest.removeFrom(visible);
+            byVisible.computeIfAbsent(visible, k -> new ArrayDeque<>()).add(j);
+        }
+        int[] pairOf = new int[written.size()];
+        Arrays.fill(pairOf, -1);
+        for (int i = 0; i < written.size(); i++) {
+            if (!(written.get(i) instanceof ObjectNode element)) continue;
+            var visible = element.deepCopy();
+            rest.removeFrom(visible);
+            var same = byVisible.get(visible);
+            if (same != null && !same.isEmpty()) paired[pairOf[i] = same.poll()] = true;
+        }
+        // the rest in order: the writer's changed elements are the originals it did not send back unchanged
+        int next = 0;
+        for (int i = 0; i < written.size(); i++) {
+            if (pairOf[i] >= 0 || !(written.get(i) instanceof ObjectNode)) continue;
+            while (next < m && (paired[next] || !(original.get(next) instanceof ObjectNode))) next++;
+            if (next == m) break;
+            paired[pairOf[i] = next] = true;
+        }
+        for (int j = 0; j < m; j++) {
+            if (holds[j] && !paired[j]) {
+                throw ApiException.forbidden("policy.protected-field", "Cannot remove " + at + "[" + j + "]: it holds "
+                        + this + ", which the access policy protects");
+            }
+        }
+        for (int i = 0; i < written.size(); i++) {
+            if (!(written.get(i) instanceof ObjectNode element)) continue;
+            JsonNode pair = pairOf[i] < 0 ? null : original.get(pairOf[i]);
+            restore(element, pair instanceof ObjectNode p ? p : null, depth, at + "[" + i + "]");
         }
     }
 

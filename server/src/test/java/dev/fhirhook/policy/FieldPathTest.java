@@ -1,8 +1,10 @@
 package dev.fhirhook.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.api.ApiException;
 import dev.fhirhook.fhir.FhirJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,8 +58,63 @@ class FieldPathTest {
         path("birthDate").restore(written, original);
         path("name.family").restore(written, original);
         path("meta.tag").restore(written, original);
+        // {"family":"Z"} shows what B shows apart from the protected field, so it is B; {"given":["c"]} was added
         assertThat(written).isEqualTo(json("""
-                {"name":[{"given":["b"],"family":"A"},{"given":["c"],"family":"B"},{}],"birthDate":"1970","meta":{"tag":[1]}}"""));
+                {"name":[{"given":["b"],"family":"A"},{"given":["c"]},{"family":"B"}],"birthDate":"1970","meta":{"tag":[1]}}"""));
+    }
+
+    @Test
+    void restore_follows_elements_the_writer_moved() {
+        var original = json("{\"name\":[{\"family\":\"A\",\"given\":[\"a\"]},{\"family\":\"B\",\"given\":[\"b\"]}]}");
+        var written = json("{\"name\":[{\"family\":\"B\"},{\"family\":\"A\"}]}");
+        path("name.given").restore(written, original);
+        assertThat(written).isEqualTo(json("{\"name\":[{\"family\":\"B\",\"given\":[\"b\"]},{\"family\":\"A\",\"given\":[\"a\"]}]}"));
+    }
+
+    @Test
+    void restore_pairs_edited_elements_in_order_and_gives_an_added_one_nothing() {
+        var both = json("{\"name\":[{\"family\":\"X\"},{\"family\":\"Y\"}]}");
+        path("name.given").restore(both, json("{\"name\":[{\"family\":\"A\",\"given\":[\"a\"]},{\"family\":\"B\",\"given\":[\"b\"]}]}"));
+        assertThat(both).isEqualTo(json("{\"name\":[{\"family\":\"X\",\"given\":[\"a\"]},{\"family\":\"Y\",\"given\":[\"b\"]}]}"));
+
+        var original = json("{\"name\":[{\"family\":\"A\",\"given\":[\"a\"]}]}");
+        var written = json("{\"name\":[{\"family\":\"A2\"},{\"family\":\"C\",\"given\":[\"injected\"]}]}");
+        path("name.given").restore(written, original);
+        assertThat(written).isEqualTo(json("{\"name\":[{\"family\":\"A2\",\"given\":[\"a\"]},{\"family\":\"C\"}]}"));
+    }
+
+    @Test
+    void removing_an_element_without_a_protected_value_is_allowed() {
+        var original = json("{\"name\":[{\"family\":\"A\",\"given\":[\"a\"]},{\"family\":\"B\"}]}");
+        var written = json("{\"name\":[{\"family\":\"A\"}]}");
+        path("name.given").restore(written, original);
+        assertThat(written).isEqualTo(json("{\"name\":[{\"family\":\"A\",\"given\":[\"a\"]}]}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"name\":[{\"family\":\"B\"}]}", "{\"name\":[]}", "{}"})
+    void removing_an_element_that_holds_a_protected_value_is_refused(String writtenJson) {
+        var original = json("{\"name\":[{\"family\":\"A\",\"given\":[\"a\"]},{\"family\":\"B\",\"given\":[\"b\"]}]}");
+        var written = json(writtenJson);
+        assertThatThrownBy(() -> path("name.given").restore(written, original))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.text()).startsWith("Cannot remove name[0]").contains("name.given");
+                });
+    }
+
+    @Test
+    void elements_are_paired_at_every_level_of_nested_arrays() {
+        var original = json("""
+                {"contact":[{"name":{"text":"c1"},"telecom":[{"system":"phone","value":"111"},{"system":"email","value":"a@x"}]},
+                            {"name":{"text":"c2"},"telecom":[{"system":"phone","value":"222"}]}]}""");
+        var written = json("""
+                {"contact":[{"name":{"text":"c2"},"telecom":[{"system":"phone"}]},
+                            {"name":{"text":"c1"},"telecom":[{"system":"email"},{"system":"phone"}]}]}""");
+        path("contact.telecom.value").restore(written, original);
+        assertThat(written).isEqualTo(json("""
+                {"contact":[{"name":{"text":"c2"},"telecom":[{"system":"phone","value":"222"}]},
+                            {"name":{"text":"c1"},"telecom":[{"system":"email","value":"a@x"},{"system":"phone","value":"111"}]}]}"""));
     }
 
     @Test

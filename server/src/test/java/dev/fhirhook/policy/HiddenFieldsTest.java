@@ -154,10 +154,53 @@ class HiddenFieldsTest {
         assertNothingHidden(overwrite);
         assertThat(stored().path("birthDate").asText()).isEqualTo(SECRET_BIRTH_DATE);
         var conditional = reader.send(reader.request("/fhir/R4/Patient?_id=" + patient).header("Content-Type", Api.FHIR_JSON)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"gender\":\"female\",\"birthDate\":\"2002-02-02\"}")));
+                .PUT(HttpRequest.BodyPublishers.ofString("""
+                        {"resourceType":"Patient","gender":"female","birthDate":"2002-02-02","name":[{"given":["Visible"]}],
+                         "identifier":[{"system":"urn:mrn"}]}""")));
         assertNothingHidden(conditional);
         assertThat(stored().path("birthDate").asText()).isEqualTo(SECRET_BIRTH_DATE);
         assertThat(stored().path("gender").asText()).isEqualTo("female");
+    }
+
+    @Test
+    void hidden_values_inside_array_elements_stay_with_their_element_when_the_writer_reorders_or_edits() {
+        var id = created(project.api(), "/fhir/R4/Patient", """
+                {"resourceType":"Patient","name":[{"family":"Hiddenone","given":["Ann"]},{"family":"Hiddentwo","given":["Bea"]}]}""");
+        var seen = (com.fasterxml.jackson.databind.node.ObjectNode) reader.get("/fhir/R4/Patient/" + id).json();
+        var names = (com.fasterxml.jackson.databind.node.ArrayNode) seen.get("name");
+        var first = names.remove(0);
+        names.add(first); // Bea, Ann
+        ((com.fasterxml.jackson.databind.node.ObjectNode) names.get(0)).putArray("given").add("Beatrice");
+        var update = reader.put("/fhir/R4/Patient/" + id, seen.toString());
+        assertThat(update.status()).as(update.toString()).isEqualTo(200);
+        assertThat(update.body()).doesNotContain("Hiddenone").doesNotContain("Hiddentwo");
+        var after = TestServer.get().admin().get("/fhir/R4/Patient/" + id).json().path("name");
+        assertThat(after.path(0).path("given").path(0).asText()).isEqualTo("Beatrice");
+        assertThat(after.path(0).path("family").asText()).isEqualTo("Hiddentwo");
+        assertThat(after.path(1).path("given").path(0).asText()).isEqualTo("Ann");
+        assertThat(after.path(1).path("family").asText()).isEqualTo("Hiddenone");
+    }
+
+    @Test
+    void a_writer_cannot_erase_hidden_values_by_removing_the_elements_that_hold_them() {
+        var id = created(project.api(), "/fhir/R4/Patient", """
+                {"resourceType":"Patient","gender":"male","name":[{"family":"Keepme","given":["Cy"]},{"given":["Di"]}]}""");
+        var before = TestServer.get().admin().get("/fhir/R4/Patient/" + id).json();
+        for (String body : List.of(
+                "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"gender\":\"other\"}",
+                "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"gender\":\"other\",\"name\":[{\"given\":[\"Di\"]}]}")) {
+            var refused = reader.put("/fhir/R4/Patient/" + id, body.formatted(id));
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+            assertThat(refused.body()).contains("Cannot remove name[0]").doesNotContain("Keepme");
+        }
+        var patch = reader.patch("/fhir/R4/Patient/" + id, "[{\"op\":\"remove\",\"path\":\"/name/0\"}]");
+        assertThat(patch.status()).as(patch.toString()).isEqualTo(403);
+        assertThat(TestServer.get().admin().get("/fhir/R4/Patient/" + id).json()).isEqualTo(before);
+        // the element without a hidden value may go
+        var allowed = reader.patch("/fhir/R4/Patient/" + id, "[{\"op\":\"remove\",\"path\":\"/name/1\"}]");
+        assertThat(allowed.status()).as(allowed.toString()).isEqualTo(200);
+        assertThat(TestServer.get().admin().get("/fhir/R4/Patient/" + id).json().path("name"))
+                .hasSize(1).first().satisfies(n -> assertThat(n.path("family").asText()).isEqualTo("Keepme"));
     }
 
     @Test
