@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code hiddenFields} and {@code readonlyFields} through HTTP: a hidden field never comes back, by any read
@@ -160,6 +162,50 @@ class HiddenFieldsTest {
         assertNothingHidden(conditional);
         assertThat(stored().path("birthDate").asText()).isEqualTo(SECRET_BIRTH_DATE);
         assertThat(stored().path("gender").asText()).isEqualTo("female");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Patient?birthdate=1961-02-03", "Patient?birthdate=gt1900", "Patient?family=Secretfamily",
+            "Patient?name=Secret", "Patient?identifier=urn:mrn%7Cmrn-secret-7731", "Patient?identifier:missing=false",
+            "Patient?deceased=false", "Patient?_sort=birthdate", "Patient?gender=female&_sort=-family",
+            "Patient?birthdate=1961-02-03&_summary=count", "Patient?birthdate=1961-02-03&_total=accurate",
+            "Observation?subject:Patient.birthdate=1961-02-03", "Observation?patient:Patient.family=Secretfamily",
+            "Patient?_has:Observation:subject:code=bp&birthdate=1961-02-03"})
+    void a_search_that_reads_a_hidden_field_is_403_and_tells_nothing(String query) {
+        var reply = reader.get("/fhir/R4/" + query);
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(403);
+        assertThat(reply.errorCode()).isEqualTo("policy.hidden-field");
+        assertThat(reply.json().path("resourceType").asText()).isEqualTo("OperationOutcome");
+        assertThat(reply.body()).doesNotContain(patient); // no match, no count
+        // whoever may see the field may search by it
+        var unrestricted = project.api().get("/fhir/R4/" + query);
+        assertThat(unrestricted.status()).as(unrestricted.toString()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Patient?gender=female", "Patient?given=Visible", "Patient?_id=%s", "Patient?_sort=gender",
+            "Patient?_lastUpdated=gt2000-01-01", "Observation?subject:Patient.gender=female", "Observation?subject=Patient/%s",
+            "Patient?_has:Observation:subject:status=final", "Observation?_include=Observation:subject"})
+    void a_search_by_visible_fields_still_works(String query) {
+        var reply = reader.get("/fhir/R4/" + query.replace("%s", patient));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.json().path("entry")).as(reply.toString()).isNotEmpty();
+        assertNothingHidden(reply);
+    }
+
+    @Test
+    void conditional_interactions_cannot_probe_hidden_fields_either() {
+        var create = reader.send(reader.request("/fhir/R4/Patient").header("Content-Type", Api.FHIR_JSON)
+                .header("If-None-Exist", "birthdate=1961-02-03")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\"}")));
+        assertThat(create.status()).as(create.toString()).isEqualTo(403);
+        var update = reader.send(reader.request("/fhir/R4/Patient?birthdate=1961-02-03").header("Content-Type", Api.FHIR_JSON)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"gender\":\"unknown\"}")));
+        assertThat(update.status()).as(update.toString()).isEqualTo(403);
+        var delete = reader.delete("/fhir/R4/Patient?family=Secretfamily");
+        assertThat(delete.status()).as(delete.toString()).isEqualTo(403);
+        assertThat(stored().path("gender").asText()).isNotEqualTo("unknown");
+        assertThat(project.api().get("/fhir/R4/Patient/" + patient).status()).isEqualTo(200);
     }
 
     @Test

@@ -89,6 +89,16 @@ public final class FhirPath {
         return expression;
     }
 
+    /**
+     * The element paths this expression reads when evaluated at each of {@code focus} (paths from the resource;
+     * {@code List.of(List.of())} for the resource itself): the paths of its results and of whatever its
+     * {@code where} criteria, comparisons and tests look at. An over-approximation, for deciding what a search by
+     * it reveals.
+     */
+    public java.util.Set<List<String>> readPaths(List<List<String>> focus) {
+        return ReadPaths.of(root, focus);
+    }
+
     @Override
     public String toString() {
         return expression;

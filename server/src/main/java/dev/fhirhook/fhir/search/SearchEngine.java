@@ -80,6 +80,11 @@ public final class SearchEngine {
         }
     }
 
+    /** The check that a search reads no field hidden from the scope. */
+    private HiddenSearch hiddenFields(Scope scope) {
+        return new HiddenSearch(type -> policies.find(scope, type, Interaction.SEARCH));
+    }
+
     /** A page of matches and what was included with them. */
     public record Result(List<ObjectNode> matches, boolean more, Optional<Long> total, List<ObjectNode> included) {}
 
@@ -103,6 +108,7 @@ public final class SearchEngine {
     private Result run(SearchQuery query, Scope scope, String baseUrl) {
         var policy = new Decided(scope);
         var access = policy.of(query.type());
+        hiddenFields(scope).check(query);
         Optional<Long> total = Optional.empty();
         if (query.total() == SearchQuery.Total.ACCURATE || query.summary() == SearchQuery.Summary.COUNT) {
             var count = SearchSql.count(query, scope, policy, baseUrl, clock.instant());
@@ -142,6 +148,7 @@ public final class SearchEngine {
     private List<String> matchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
             Scope scope, String baseUrl, int limit) {
         var policy = new Decided(scope);
+        hiddenFields(scope).check(type, criteria);
         var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
         if (lockKey == null) return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
         return policy.on(tx).queryAfter(ResourceStore.LOCK, new Object[] {lockKey}, ids.sql(), rs -> rs.getString(1),
