@@ -103,6 +103,32 @@ public final class ConfigLoader {
         return Optional.ofNullable(values.get(key)).filter(v -> !v.text().isEmpty());
     }
 
+    /**
+     * The value of a key that cannot be empty. An empty environment variable counts as unset (compose files and
+     * shell scripts write {@code FHIRHOOK_PORT=} for "not set"); an empty flag or file entry is a mistake, and
+     * falling back to the default without a word would hide it.
+     */
+    private Optional<Value> required(String key, Object def) {
+        var v = values.get(key);
+        if (v != null && v.text().isEmpty() && !v.source().startsWith("environment variable")) {
+            throw bad(key, "is empty; leave it out to use the default (" + def + ")");
+        }
+        return value(key);
+    }
+
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
+
+    /** An IP literal or a syntactically valid host name; whether it is this machine's shows when it is bound. */
+    static boolean isHost(String text) {
+        try {
+            java.net.InetAddress.ofLiteral(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return HOST_NAME.matcher(text).matches() && !text.matches("[0-9.]+");
+        }
+    }
+
     /** Values never repeated in messages because they are secrets. */
     private static final List<String> SECRET_KEYS = List.of("database-password", "admin-client-secret");
 
@@ -124,7 +150,7 @@ public final class ConfigLoader {
     }
 
     private int intValue(String key, int def, int min, int max) {
-        var v = value(key);
+        var v = required(key, def);
         if (v.isEmpty()) return def;
         try {
             int n = Integer.parseInt(v.get().text());
@@ -136,7 +162,7 @@ public final class ConfigLoader {
     }
 
     private long sizeValue(String key, long def, long min, long max) {
-        var v = value(key);
+        var v = required(key, def);
         if (v.isEmpty()) return def;
         var m = SIZE.matcher(v.get().text());
         if (!m.matches()) throw bad(key, "must be a size such as 1048576, 512kb or 1mb");
@@ -152,7 +178,8 @@ public final class ConfigLoader {
     }
 
     private Config build() {
-        String host = value("host").map(Value::text).orElse("0.0.0.0");
+        String host = required("host", "0.0.0.0").map(Value::text).orElse("0.0.0.0");
+        if (!isHost(host)) throw bad("host", "must be an IP address or a host name");
         int port = intValue("port", 8103, 0, 65535);
         Optional<String> baseUrl = value("base-url").map(Value::text).map(url -> {
             try {
@@ -166,7 +193,7 @@ public final class ConfigLoader {
             }
             return url.endsWith("/") ? url : url + "/";
         });
-        Path data = Path.of(value("data").map(Value::text).orElse("data")).toAbsolutePath().normalize();
+        Path data = Path.of(required("data", "data").map(Value::text).orElse("data")).toAbsolutePath().normalize();
 
         Optional<String> dbUrl = value("database-url").map(Value::text);
         if (dbUrl.isPresent() && !dbUrl.get().startsWith("jdbc:postgresql://")) {
@@ -212,7 +239,7 @@ public final class ConfigLoader {
         var rateLimits = new Config.RateLimits(defaultLimit,
                 intValue("rate-limit-auth", (int) defaults.authPerMinute(), 1, 1_000_000_000),
                 intValue("rate-limit-login", (int) defaults.loginPerMinute(), 1, 1_000_000_000));
-        var store = value("rate-limit-store").map(v -> switch (v.text()) {
+        var store = required("rate-limit-store", "local").map(v -> switch (v.text()) {
             case "local" -> Config.RateLimitStore.LOCAL;
             case "postgres" -> Config.RateLimitStore.POSTGRES;
             default -> throw bad("rate-limit-store", "must be local or postgres");

@@ -402,6 +402,29 @@ class ConfigLoaderTest {
 
     @ParameterizedTest
     @EnumSource(Source.class)
+    void the_host_is_an_ip_address_or_a_host_name(Source source) {
+        for (String ok : List.of("127.0.0.1", "0.0.0.0", "::1", "::", "fe80::1", "localhost", "fhir-1.example.org", "[::1]")) {
+            assertThat(source.load(dir, "host", ok).host()).isEqualTo(ok);
+        }
+        for (String bad : List.of("not a host", "bad_host", "999.1.1.1", "a..b", "-x.example", "::1::2", "x".repeat(254))) {
+            assertRejected(source, "host", bad, "must be an IP address or a host name");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host", "port", "data", "database-pool-size", "max-json-size", "rate-limit-default",
+            "rate-limit-store", "bot-max-concurrency", "webhook-max-body-size", "shutdown-grace", "body-read-timeout"})
+    void an_empty_flag_or_file_entry_is_refused_and_an_empty_environment_variable_is_unset(String key) {
+        for (Source source : List.of(Source.FLAG, Source.FILE)) {
+            var e = failure(source, dir, key, "");
+            assertThat(e.getMessage()).contains(key, source.named(dir, key), "is empty", "leave it out");
+        }
+        var fromEnv = Source.ENV.load(dir, key, "");
+        assertThat(fromEnv).isEqualTo(ConfigLoader.load(Map.of(), Map.of(), null));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
     void the_body_read_timeout_is_whole_seconds_from_1_to_3600_from_any_source(Source source) {
         assertThat(ConfigLoader.load(Map.of(), Map.of(), null).bodyReadTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(source.load(dir, "body-read-timeout", "1").bodyReadTimeout()).isEqualTo(java.time.Duration.ofSeconds(1));
