@@ -109,7 +109,7 @@ public final class BundleApi {
             for (var e : entries) {
                 if (created.containsKey(e.index())) targets.claim(e.type(), created.get(e.index()).id(), e);
             }
-            resolveConditions(request, scope, api, jdbc, entries, targets);
+            var conditionalPuts = resolveConditions(request, scope, api, jdbc, entries, targets);
             var references = new HashMap<String, String>();
             for (BundleEntry e : entries) {
                 var target = created.get(e.index());
@@ -118,6 +118,8 @@ public final class BundleApi {
                     references.put(e.fullUrl(), e.resource().path("resourceType").asText() + "/" + target.id());
                 } else if (e.method().equals("PUT") && e.path().size() == 2) {
                     references.put(e.fullUrl(), e.relativePath()); // PUT Type/id: entries may refer to it by its fullUrl
+                } else if (conditionalPuts.containsKey(e.index())) {
+                    references.put(e.fullUrl(), e.type() + "/" + conditionalPuts.get(e.index()));
                 }
             }
             for (BundleEntry e : entries) {
@@ -168,9 +170,17 @@ public final class BundleApi {
      * later condition). DELETE takes the criteria's lock, as its run would straight after; PUT and PATCH look
      * without it ({@link dev.fhirhook.fhir.search.ConditionalSearch#match}). Several matches are left to the run
      * (412).
+     *
+     * <p>A conditional PUT with a {@code urn:uuid:} fullUrl gets its id now, so that other entries can refer to it:
+     * the id in its body, else the one match, else a new id; the id goes into its body, and its run then updates
+     * that resource or creates it with that id. Should another writer change what the criteria match in between,
+     * the run finds a resource of another id and the transaction fails as a whole.
+     *
+     * @return the ids of those conditional PUTs, by entry index
      */
-    private static void resolveConditions(ApiRequest request, Scope scope, ResourceApi api, dev.fhirhook.db.Jdbc jdbc,
-            List<BundleEntry> entries, TransactionTargets targets) {
+    private static Map<Integer, String> resolveConditions(ApiRequest request, Scope scope, ResourceApi api,
+            dev.fhirhook.db.Jdbc jdbc, List<BundleEntry> entries, TransactionTargets targets) {
+        var puts = new HashMap<Integer, String>();
         for (BundleEntry e : entries) {
             if (!e.conditionalWrite()) continue;
             try {
@@ -179,10 +189,20 @@ public final class BundleApi {
                         ? api.conditional().lockAndMatch(jdbc, e.type(), criteria, scope, request.baseUrl())
                         : api.conditional().match(jdbc, e.type(), criteria, scope, request.baseUrl());
                 if (matches.size() == 1) targets.claim(e.type(), matches.getFirst(), e);
+                boolean referable = e.fullUrl() != null && e.fullUrl().startsWith("urn:uuid:");
+                if (e.method().equals("PUT") && referable && e.resource() != null) {
+                    if (matches.size() > 1) throw ApiException.multipleMatches(); // no id to refer to: the run's 412 now
+                    JsonNode bodyId = e.resource().get("id");
+                    String id = bodyId != null && bodyId.isTextual() ? bodyId.asText()
+                            : matches.isEmpty() ? UUID.randomUUID().toString() : matches.getFirst();
+                    e.resource().put("id", id);
+                    puts.put(e.index(), id);
+                }
             } catch (ApiException failure) {
                 throw at(e, failure);
             }
         }
+        return puts;
     }
 
     /** Replaces every {@code urn:uuid:} reference to an entry by {@code Type/id}; one to no entry is a 400. */

@@ -219,6 +219,55 @@ class BundleTest {
     }
 
     @Test
+    void transaction_resolves_references_to_a_conditional_put_entry_whether_it_updates_or_creates() {
+        var fhir = FhirClient.inNewProject();
+        String existing = fhir.create("{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"http://ids.example\",\"value\":\"known\"}]}");
+        var reply = post(fhir, """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                  {"resource":{"resourceType":"Account","status":"active","subject":[
+                     {"reference":"urn:uuid:cccccccc-1111-4111-8111-111111111111"},
+                     {"reference":"urn:uuid:dddddddd-2222-4222-8222-222222222222"}]},
+                   "request":{"method":"POST","url":"Account"}},
+                  {"fullUrl":"urn:uuid:cccccccc-1111-4111-8111-111111111111",
+                   "resource":{"resourceType":"Patient","active":true,"identifier":[{"system":"http://ids.example","value":"known"}]},
+                   "request":{"method":"PUT","url":"Patient?identifier=http://ids.example|known"}},
+                  {"fullUrl":"urn:uuid:dddddddd-2222-4222-8222-222222222222",
+                   "resource":{"resourceType":"Patient","identifier":[{"system":"http://ids.example","value":"new"}]},
+                   "request":{"method":"PUT","url":"Patient?identifier=http://ids.example|new"}}]}""");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        var entries = reply.json().path("entry");
+        assertThat(entries.get(1).path("response").path("status").asText()).startsWith("200");
+        assertThat(entries.get(1).path("resource").path("id").asText()).isEqualTo(existing);
+        assertThat(entries.get(2).path("response").path("status").asText()).startsWith("201");
+        String created = entries.get(2).path("resource").path("id").asText();
+        String account = entries.get(0).path("resource").path("id").asText();
+
+        var subjects = fhir.api().get("/fhir/R4/Account/" + account).json().path("subject");
+        assertThat(subjects.get(0).path("reference").asText()).isEqualTo("Patient/" + existing);
+        assertThat(subjects.get(1).path("reference").asText()).isEqualTo("Patient/" + created);
+        assertThat(fhir.api().get("/fhir/R4/Patient/" + existing).json().path("active").asBoolean()).isTrue();
+        assertThat(fhir.ids("Patient", "identifier", "http://ids.example|new")).containsExactly(created);
+        assertThat(reply.body()).doesNotContain("urn:uuid");
+    }
+
+    @Test
+    void transaction_refers_to_a_conditional_put_with_several_matches_by_failing_whole() {
+        var fhir = FhirClient.inNewProject();
+        fhir.create("{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"http://ids.example\",\"value\":\"twice\"}]}");
+        fhir.create("{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"http://ids.example\",\"value\":\"twice\"}]}");
+        var reply = post(fhir, """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                  {"resource":{"resourceType":"Account","status":"active","subject":[
+                     {"reference":"urn:uuid:eeeeeeee-1111-4111-8111-111111111111"}]},
+                   "request":{"method":"POST","url":"Account"}},
+                  {"fullUrl":"urn:uuid:eeeeeeee-1111-4111-8111-111111111111",
+                   "resource":{"resourceType":"Patient","identifier":[{"system":"http://ids.example","value":"twice"}]},
+                   "request":{"method":"PUT","url":"Patient?identifier=http://ids.example|twice"}}]}""");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(412);
+        assertThat(fhir.api().get("/fhir/R4/Account").json().path("entry")).isEmpty();
+    }
+
+    @Test
     void transaction_runs_put_delete_get_and_patch_entries() {
         var fhir = FhirClient.inNewProject();
         String updated = fhir.create("{\"resourceType\":\"Invoice\",\"status\":\"draft\"}");
