@@ -114,7 +114,8 @@ public final class ResourceStore {
     public <T> T inTransaction(TxWork<T> work) {
         if (pending != null) return work.run(this, jdbc); // already inside one: join it
         var wrote = new Pending();
-        T result = jdbc.inTransaction(tx -> work.run(new ResourceStore(tx, clock, indexer, policies, compartments, generations, wrote), tx));
+        T result = jdbc.inTransaction(tx -> work.run(
+                new ResourceStore(tx, clock, indexer, policies, compartments, generations, wrote), tx));
         generations.moved(wrote.security, wrote.binary);
         return result;
     }

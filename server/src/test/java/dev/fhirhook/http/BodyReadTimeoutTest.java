@@ -97,19 +97,24 @@ class BodyReadTimeoutTest {
                 .isLessThan(Duration.ofSeconds(TIMEOUT_SECONDS + 5));
     }
 
+    /** Writes {@code head}, then {@code pieces} 150 ms apart, from a thread of its own; the test reads meanwhile. */
+    private static Thread sending(Socket socket, String head, String... pieces) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                var out = socket.getOutputStream();
+                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                trickle(out, 150, pieces);
+            } catch (IOException | InterruptedException e) {
+                // closed under us: the reader says what happened
+            }
+        });
+    }
+
     @Test
     void a_body_sent_a_byte_at_a_time_past_the_deadline_is_408_and_the_connection_closes() throws Exception {
         try (var socket = open()) {
             long start = System.nanoTime();
-            var sender = Thread.ofVirtual().start(() -> {
-                try {
-                    var out = socket.getOutputStream();
-                    out.write(head("Content-Length: " + PATIENT.length()).getBytes(StandardCharsets.ISO_8859_1));
-                    trickle(out, 150, bytewise(PATIENT));
-                } catch (IOException | InterruptedException e) {
-                    // closed under us: the reader below says what happened
-                }
-            });
+            var sender = sending(socket, head("Content-Length: " + PATIENT.length()), bytewise(PATIENT));
             assertTimedOut(HttpEdgeTest.read(socket.getInputStream()), socket, start);
             sender.interrupt();
         }
@@ -119,17 +124,8 @@ class BodyReadTimeoutTest {
     void a_chunked_body_sent_a_chunk_at_a_time_past_the_deadline_is_408() throws Exception {
         try (var socket = open()) {
             long start = System.nanoTime();
-            var sender = Thread.ofVirtual().start(() -> {
-                try {
-                    var out = socket.getOutputStream();
-                    out.write(head("Transfer-Encoding: chunked").getBytes(StandardCharsets.ISO_8859_1));
-                    var chunks = java.util.Arrays.stream(bytewise(PATIENT)).map(c -> "1\r\n" + c + "\r\n")
-                            .toArray(String[]::new);
-                    trickle(out, 150, chunks);
-                } catch (IOException | InterruptedException e) {
-                    // closed under us
-                }
-            });
+            var chunks = java.util.Arrays.stream(bytewise(PATIENT)).map(c -> "1\r\n" + c + "\r\n").toArray(String[]::new);
+            var sender = sending(socket, head("Transfer-Encoding: chunked"), chunks);
             assertTimedOut(HttpEdgeTest.read(socket.getInputStream()), socket, start);
             sender.interrupt();
         }

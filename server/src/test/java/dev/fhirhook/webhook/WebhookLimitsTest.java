@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,7 +225,7 @@ class WebhookLimitsTest {
         HeldRun(Hooks.Hook hook) {
             this.hook = hook;
             reply = CompletableFuture.supplyAsync(() -> signed(hook, "{\"release\":\"" + key + "\"}"),
-                    Executors.newVirtualThreadPerTaskExecutor());
+                    task -> Thread.ofVirtual().start(task));
         }
 
         Api.Reply release() throws Exception {
