@@ -39,7 +39,8 @@ final class BodyReader {
      * @throws IOException when the client breaks its framing or goes away
      */
     static byte[] read(Content.Source source, long maxBytes, long expected, long deadlineNanos) throws IOException {
-        var out = new ByteArrayOutputStream((int) Math.min(expected > 0 ? expected : 8 * 1024, Math.min(maxBytes, 1 << 20)));
+        long first = Math.min(expected > 0 ? expected : 8 * 1024, Math.min(maxBytes, 1 << 20));
+        var out = new ByteArrayOutputStream((int) first);
         while (true) {
             Content.Chunk chunk = next(source, deadlineNanos);
             try {

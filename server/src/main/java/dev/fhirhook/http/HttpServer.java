@@ -304,7 +304,9 @@ public final class HttpServer implements AutoCloseable {
                 callback.failed(e);
                 return;
             }
-            if (request.getLength() <= drainBytes) BodyReader.discard(request, drainBytes, System.nanoTime() + DRAIN_NANOS);
+            if (request.getLength() <= drainBytes) {
+                BodyReader.discard(request, drainBytes, System.nanoTime() + DRAIN_NANOS);
+            }
             callback.succeeded();
         }
 

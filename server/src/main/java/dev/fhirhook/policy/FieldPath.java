@@ -74,8 +74,8 @@ public record FieldPath(List<String> steps) {
      * original has nothing or is null: a created resource). Objects on the way are created when the writer left
      * them out, so a protected value survives. Array elements on the way are paired by what the writer could see
      * of them: an original element whose other fields the writer sent back unchanged is that element, wherever the
-     * writer moved it; the elements the writer changed are paired, in order, with the originals left over. Each written element gets the
-     * protected values of its pair, and none when it has no pair (the writer added it).
+     * writer moved it; the elements the writer changed are paired, in order, with the originals left over. Each
+     * written element gets the protected values of its pair, and none when it has no pair (the writer added it).
      *
      * @throws ApiException 403 when the writer removed an element that holds a protected value: the value would
      *                      be lost, and a writer that cannot see it cannot know what it removes

@@ -33,12 +33,14 @@ final class HiddenSearch {
 
     void check(SearchQuery query) {
         check(query.type(), query.criteria());
-        for (var key : query.sort()) {
-            check(query.type(), key.code(), key.param() == null || key.code().equals("_lastUpdated") ? Set.of(LAST_UPDATED)
-                    : reads(key.param()));
-        }
-        for (var include : query.includes()) check(include.sourceType(), include.param().code(), reads(include.param()));
-        for (var include : query.revIncludes()) check(include.sourceType(), include.param().code(), reads(include.param()));
+        for (var key : query.sort()) check(query.type(), key.code(), reads(key.param()));
+        for (var include : query.includes()) check(include);
+        for (var include : query.revIncludes()) check(include);
+    }
+
+    /** An include reads the reference it follows, on the type it starts from. */
+    private void check(SearchQuery.Include include) {
+        check(include.sourceType(), include.param().code(), reads(include.param()));
     }
 
     void check(String type, List<SearchQuery.Criterion> criteria) {
@@ -88,7 +90,9 @@ final class HiddenSearch {
     /** The element paths a parameter reads: its expression's, and its components' relative to them. */
     static Set<List<String>> reads(SearchParam param) {
         return READS.computeIfAbsent(param, p -> {
-            if (p.expression().isEmpty()) return p.code().equals("_lastUpdated") ? Set.of(LAST_UPDATED) : Set.of(List.of("id"));
+            if (p.expression().isEmpty()) { // served from columns: _lastUpdated, and _id, which no policy hides
+                return p.code().equals("_lastUpdated") ? Set.of(LAST_UPDATED) : Set.of(List.of("id"));
+            }
             var base = p.expression().get().readPaths(List.of(List.of()));
             if (p.components().isEmpty()) return Set.copyOf(base);
             // a composite's expression picks the groups (often the resource itself); its components read the values
