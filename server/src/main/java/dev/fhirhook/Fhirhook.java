@@ -54,6 +54,7 @@ import java.time.Clock;
  * stops them in reverse. Nothing else wires objects together.
  */
 public final class Fhirhook implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Fhirhook.class);
     public static final String VERSION = readVersion();
 
     private final Database database;
@@ -96,6 +97,8 @@ public final class Fhirhook implements AutoCloseable {
             var parser = new SearchParser(searchParameters, types);
             var policyCriteria = new PolicyCriteria(parser, types);
             var store = new ResourceStore(database.jdbc(), clock, new SearchIndexer(searchParameters), policyCriteria);
+            long recomputed = store.upgradeCompartments();
+            if (recomputed > 0) LOG.info("meta.compartment recomputed in {} stored resources (upgrade V15)", recomputed);
             var adminClient = new Bootstrap(store, config).run();
             var keys = SigningKeys.loadOrCreate(store, store.findSuperAdminProject().orElseThrow().id());
             var policies = new MembershipPolicies(store, clock);

@@ -370,6 +370,44 @@ public final class ResourceStore {
         wrote(type);
     }
 
+    /** Rows read per statement by {@link #upgradeCompartments()}. */
+    static final int UPGRADE_BATCH = 500;
+
+    /**
+     * Once after the upgrade to server-computed compartments (migration V15): rewrites {@code meta.compartment} of
+     * every stored row, which earlier versions kept as the client sent it, then removes the marker. A row is
+     * rewritten in place, without a new version, and only if no write changed it meanwhile (that write computed its
+     * compartments itself). Interrupted, it starts over at the next start; run again, it changes nothing.
+     *
+     * @return how many rows it changed; 0 when there was nothing to do
+     */
+    public long upgradeCompartments() {
+        if (jdbc.queryOne("select 1 from pending_upgrade where name = 'compartments'", rs -> 1).isEmpty()) return 0;
+        long changed = 0;
+        String lastType = "", lastId = "";
+        while (true) {
+            var rows = jdbc.query("""
+                    select resource_type, id, project_id, content from resource
+                     where (resource_type, id) > (?, ?) order by resource_type, id limit ?""",
+                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)},
+                    lastType, lastId, UPGRADE_BATCH);
+            if (rows.isEmpty()) break;
+            for (String[] row : rows) {
+                var resource = FhirJson.parseStored(row[3]);
+                if (!(resource.get("meta") instanceof ObjectNode meta)) continue;
+                var computed = compartments.of(row[0], row[1], row[2], resource);
+                if (computed.equals(meta.get("compartment"))) continue;
+                meta.set("compartment", computed);
+                changed += jdbc.update("update resource set content = ? where resource_type = ? and id = ? and content = ?",
+                        FhirJson.text(resource), row[0], row[1], row[3]);
+            }
+            lastType = rows.getLast()[0];
+            lastId = rows.getLast()[1];
+        }
+        jdbc.update("delete from pending_upgrade where name = 'compartments'");
+        return changed;
+    }
+
     /** History of one resource, deleted versions included; 404 when it never existed in scope. */
     public HistoryPage instanceHistory(Scope scope, String type, String id, int count, int offset, Optional<Instant> since) {
         AdminRules.checkAccess(scope, type);

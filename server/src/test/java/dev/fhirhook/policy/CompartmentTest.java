@@ -166,6 +166,32 @@ class CompartmentTest {
     }
 
     @Test
+    void rows_an_earlier_version_stored_get_their_compartments_computed_once_after_the_upgrade() {
+        var project = TestServer.get().newProject();
+        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String aboutA = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
+        String version = read(project.api(), "/fhir/R4/Observation/" + aboutA).path("meta").path("versionId").asText();
+        // as an earlier version kept it: the compartments a client sent, here Patient B's
+        var jdbc = TestServer.get().server().database().jdbc();
+        assertThat(jdbc.update("""
+                update resource set content = jsonb_set(content::jsonb, '{meta,compartment}', ?::jsonb)::text
+                 where resource_type = 'Observation' and id = ?""", "[{\"reference\":\"Patient/" + b + "\"}]", aboutA))
+                .isEqualTo(1);
+        assertThat(ids(read(confinedTo(project, b), "/fhir/R4/Observation"))).containsExactly(aboutA);
+
+        jdbc.update("insert into pending_upgrade (name) values ('compartments') on conflict do nothing");
+        var store = TestServer.get().newStore(java.time.Clock.systemUTC());
+        assertThat(store.upgradeCompartments()).isGreaterThanOrEqualTo(1);
+        var upgraded = read(project.api(), "/fhir/R4/Observation/" + aboutA);
+        assertThat(compartments(upgraded)).containsExactly("Project/" + project.projectId(), "Patient/" + a);
+        assertThat(upgraded.path("meta").path("versionId").asText()).as("no new version").isEqualTo(version);
+        assertThat(ids(read(confinedTo(project, b), "/fhir/R4/Observation"))).isEmpty();
+        assertThat(ids(read(confinedTo(project, a), "/fhir/R4/Observation"))).containsExactly(aboutA);
+        assertThat(store.upgradeCompartments()).as("done once: the marker is gone").isZero();
+    }
+
+    @Test
     void a_transaction_computes_compartments_from_its_resolved_references() {
         var project = TestServer.get().newProject();
         var reply = project.api().post("/fhir/R4", """
