@@ -70,6 +70,9 @@ public final class ApiException extends RuntimeException {
     public static ApiException methodNotAllowed(String text) {
         return new ApiException(405, "http.method-not-allowed", "method-not-allowed", "not-supported", text, null);
     }
+    public static ApiException conflict(String code, String text) {
+        return new ApiException(409, code, "conflict", "conflict", text, null);
+    }
     public static ApiException gone() {
         return new ApiException(410, "fhir.gone", "gone", "deleted", "Gone", null);
     }

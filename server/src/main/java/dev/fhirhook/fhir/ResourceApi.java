@@ -93,8 +93,15 @@ public final class ResourceApi {
                     var created = tx.create(scope, resource);
                     return written(request, created, 201).withHeader("Location", versionUrl(request, created));
                 }
+                // update-as-create: the id must be free, or the write would replace a resource the criteria did
+                // not match (FHIR R5 names this case: 409)
+                if (tx.existsCurrent(type, bodyId.asText())) {
+                    throw ApiException.conflict("fhir.conditional-id-taken",
+                            "No resource matches the criteria, and the id in the body belongs to another resource");
+                }
                 var written = tx.update(scope, resource, ifMatch(request), "PUT");
-                return written(request, written.resource(), written.created() ? 201 : 200);
+                var response = written(request, written.resource(), written.created() ? 201 : 200);
+                return written.created() ? response.withHeader("Location", versionUrl(request, written.resource())) : response;
             }
             String id = ids.getFirst();
             if (bodyId != null && !bodyId.asText().equals(id)) {

@@ -294,6 +294,7 @@ public final class ResourceStore {
                         branch = branchOf(tx, scope, access, type, id);
                         if (branch < 0) throw ApiException.notFound();
                     }
+                    if (existing.isPresent() && existing.get().deleted()) requireHistoryVisible(tx, scope, type, id);
                     if (ifMatch.isPresent() && (existing.isEmpty() || existing.get().deleted()
                             || !matchesVersion(ifMatch.get(), existing.get()))) {
                         throw ApiException.preconditionFailed("fhir.version-mismatch", "Precondition Failed");
@@ -465,6 +466,12 @@ public final class ResourceStore {
         return new HistoryPage(versions, Optional.empty());
     }
 
+    /** Whether {@code type/id} exists and is not deleted, in any project (ids are unique per type). */
+    public boolean existsCurrent(String type, String id) {
+        return ID.matcher(id).matches() && jdbc.queryOne(
+                "select 1 from resource where resource_type = ? and id = ? and not deleted", rs -> 1, type, id).isPresent();
+    }
+
     /** Reads the current row, deleted or not, across all projects; for the server's own look-ups. */
     public Optional<StoredResource> findAnyProject(String type, String id) {
         if (!ID.matcher(id).matches()) return Optional.empty();
@@ -550,6 +557,23 @@ public final class ResourceStore {
                         + (forUpdate ? " for update of r" : ""),
                 rs -> new Found(currentRow(rs), rs.getInt(8)), args.toArray())
                 .filter(found -> found.branch() >= 0);
+    }
+
+    /**
+     * Writing over a deleted resource makes its history, every earlier version included, readable as the new
+     * version is (history and vread follow the current version). So a writer whose history or vread access is
+     * restricted may do it only when that access covers the deleted version: one confined to a patient's
+     * compartment must not re-create another patient's deleted Observation and read what it said. Under criteria a
+     * deleted row has no index rows left to satisfy them, so such a writer is refused.
+     */
+    private void requireHistoryVisible(Jdbc tx, Scope scope, String type, String id) {
+        for (var interaction : List.of(Interaction.HISTORY, Interaction.VREAD)) {
+            var access = policies.find(scope, type, interaction);
+            if (access.isPresent() && access.get().restricted() && branchOf(tx, scope, access.get(), type, id) < 0) {
+                throw ApiException.forbidden("policy.deleted-outside",
+                        "Cannot write over a deleted resource the access policy does not let you read");
+            }
+        }
     }
 
     /** The index of the policy branch the current row of {@code type/id} satisfies, -1 for none. */

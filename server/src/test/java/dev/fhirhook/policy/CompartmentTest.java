@@ -105,6 +105,34 @@ class CompartmentTest {
     }
 
     @Test
+    void a_confined_client_cannot_re_create_another_patients_deleted_resource_and_read_its_history() {
+        var project = TestServer.get().newProject();
+        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String aboutB = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + b,
+                ",\"valueString\":\"B's secret result\""));
+        assertThat(project.api().delete("/fhir/R4/Observation/" + aboutB).status()).isEqualTo(200);
+        var confinedToA = Members.withPolicy(project, Members.policy(project, """
+                "resource":[{"resourceType":"Observation","compartment":{"reference":"Patient/%s"}}]""".formatted(a))).api();
+        var recreate = confinedToA.put("/fhir/R4/Observation/" + aboutB, """
+                {"resourceType":"Observation","id":"%s","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s"}}"""
+                .formatted(aboutB, a));
+        assertForbidden(recreate);
+        assertThat(recreate.body()).doesNotContain("secret");
+        var history = confinedToA.get("/fhir/R4/Observation/" + aboutB + "/_history");
+        assertThat(history.body()).as(history.toString()).doesNotContain("secret");
+        assertThat(project.api().get("/fhir/R4/Observation/" + aboutB).status()).as("still deleted").isEqualTo(410);
+
+        // its own patient's deleted resource it may write again
+        String aboutA = created(confinedToA, "/fhir/R4/Observation", observation("Patient/" + a, ""));
+        assertThat(confinedToA.delete("/fhir/R4/Observation/" + aboutA).status()).isEqualTo(200);
+        var again = confinedToA.put("/fhir/R4/Observation/" + aboutA, """
+                {"resourceType":"Observation","id":"%s","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s"}}"""
+                .formatted(aboutA, a));
+        assertThat(again.status()).as(again.toString()).isEqualTo(201);
+    }
+
+    @Test
     void a_patient_is_in_its_own_compartment_and_in_those_of_the_patients_it_links_to() {
         var project = TestServer.get().newProject();
         String other = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");

@@ -126,8 +126,10 @@ class BundleIdentityTest {
                 conditionalPost("urn:uuid:c-1", byIdentifier.formatted(x), x), put(null, "Patient/" + x, x, "{}")));
         cases.put("conditional create finding it, and DELETE", x -> List.of(
                 conditionalPost("urn:uuid:c-1", byIdentifier.formatted(x), x), delete("Patient/" + x)));
+        // a body id that is free: one that is taken is the conditional PUT's own 409 (ConditionalTest)
         cases.put("conditional PUT creating with its body id, and PUT", x -> List.of(
-                put(null, "Patient?identifier=http://ids.example|nobody", x, "{}"), put(null, "Patient/" + x, x, "{}")));
+                put(null, "Patient?identifier=http://ids.example|nobody", "new-" + x, "{}"),
+                put(null, "Patient/new-" + x, "new-" + x, "{}")));
         cases.put("two conditional creates with the same criteria", x -> List.of(
                 conditionalPost("urn:uuid:c-1", byIdentifier.formatted("new-" + x), "new-" + x),
                 conditionalPost("urn:uuid:c-2", byIdentifier.formatted("new-" + x), "new-" + x)));

@@ -103,6 +103,25 @@ class ConditionalTest {
     }
 
     @Test
+    void a_conditional_update_that_matches_nothing_creates_with_the_body_id_only_when_that_id_is_free() {
+        var fhir = FhirClient.inNewProject();
+        String other = fhir.create(invoice("inv-other", "draft"));
+        var before = fhir.api().get("/fhir/R4/Invoice/" + other).json();
+        var taken = fhir.api().put(byIdentifier("inv-none"),
+                invoice("inv-none", "issued").replace("{\"resourceType\":\"Invoice\",", "{\"resourceType\":\"Invoice\",\"id\":\"" + other + "\","));
+        assertThat(taken.status()).as(taken.toString()).isEqualTo(409);
+        assertThat(taken.errorCode()).isEqualTo("fhir.conditional-id-taken");
+        assertThat(fhir.api().get("/fhir/R4/Invoice/" + other).json()).as("the unmatched resource is untouched").isEqualTo(before);
+
+        String free = "inv-free-" + java.util.UUID.randomUUID();
+        var created = fhir.api().put(byIdentifier("inv-none"),
+                invoice("inv-none", "issued").replace("{\"resourceType\":\"Invoice\",", "{\"resourceType\":\"Invoice\",\"id\":\"" + free + "\","));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        assertThat(created.json().path("id").asText()).isEqualTo(free);
+        assertThat(created.header("Location")).contains("/fhir/R4/Invoice/" + free + "/_history/");
+    }
+
+    @Test
     void parallel_identical_conditional_updates_leave_exactly_one_resource() throws Exception {
         var fhir = FhirClient.inNewProject();
         String path = byIdentifier("race-update");
