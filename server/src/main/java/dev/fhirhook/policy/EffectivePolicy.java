@@ -226,7 +226,32 @@ public final class EffectivePolicy {
             if (!rule.restricted()) break;
         }
         if (candidates.isEmpty()) return new Decision.Denied("no access policy entry allows " + interaction.code() + " on " + type);
-        return new Decision.Allowed(candidates);
+        return new Decision.Allowed(withHiddenOfOtherInteractions(candidates, type, interaction));
+    }
+
+    /**
+     * An entry that covers every resource of the type hides its fields from every answer, whatever interaction it
+     * lists: with one entry for read that hides {@code birthDate} and another for search that hides nothing, a
+     * search would otherwise show, and be able to filter by, what a read hides. (Entries under criteria or a
+     * compartment hide only from the resources they cover, which another interaction's answer cannot tell.)
+     */
+    private List<Candidate> withHiddenOfOtherInteractions(List<Candidate> candidates, String type, Interaction interaction) {
+        var extra = new LinkedHashSet<FieldPath>();
+        for (var rule : rules) {
+            if (rule.restricted() || rule.invalid().isPresent() || rule.interactions().contains(interaction)) continue;
+            if (rule.resourceType() != null && (rule.resourceType().equals(type)
+                    || (rule.resourceType().equals("*") && !PROJECT_ADMIN_TYPES.contains(type)))) {
+                extra.addAll(rule.hiddenFields());
+            }
+        }
+        if (extra.isEmpty()) return candidates;
+        var out = new ArrayList<Candidate>(candidates.size());
+        for (var candidate : candidates) {
+            var hidden = new LinkedHashSet<>(candidate.hidden());
+            hidden.addAll(extra);
+            out.add(new Candidate(candidate.rule(), List.copyOf(hidden), candidate.readonly()));
+        }
+        return out;
     }
 
     private static boolean covers(PolicyRule rule, String type, Interaction interaction) {

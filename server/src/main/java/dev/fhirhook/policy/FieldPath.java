@@ -98,6 +98,13 @@ public record FieldPath(List<String> steps) {
             JsonNode to = target.get(key);
             if (to == null && from instanceof ObjectNode) to = target.putObject(key);
             String here = at.isEmpty() ? key : at + "." + key;
+            boolean sameShape = from == null || (to instanceof ObjectNode && from instanceof ObjectNode)
+                    || (to instanceof ArrayNode && from instanceof ArrayNode) || to == null;
+            if (!sameShape && holds(from, depth + 1)) {
+                // a string, or an object where an array was: nothing to pair, and the protected value would be lost
+                throw ApiException.forbidden("policy.protected-field", "Cannot replace " + here + ": it holds " + this
+                        + ", which the access policy protects");
+            }
             if (to instanceof ObjectNode object) {
                 restore(object, from instanceof ObjectNode f ? f : null, depth + 1, here);
             } else if (to instanceof ArrayNode array) {
@@ -151,11 +158,22 @@ public record FieldPath(List<String> steps) {
         }
     }
 
+    /** Whether {@code node} has a value at this path's steps from {@code depth} on. */
+    private boolean holds(JsonNode node, int depth) {
+        return new FieldPath(steps.subList(depth, steps.size())).removeFrom(node.deepCopy());
+    }
+
+    /**
+     * The keys of {@code object} that {@code step} names: the element, its choice-type forms, and the {@code _}
+     * siblings FHIR JSON gives primitives for their id and extensions ({@code _birthDate}), which can carry the
+     * value too (a birth time, an own-name extension).
+     */
     private static List<String> keys(ObjectNode object, String step) {
         var keys = new ArrayList<String>(1);
         for (var names = object.fieldNames(); names.hasNext(); ) {
             String key = names.next();
-            if (key.equals(step) || FhirPath.isChoiceOf(step, key)) keys.add(key);
+            String element = key.startsWith("_") ? key.substring(1) : key;
+            if (element.equals(step) || FhirPath.isChoiceOf(step, element)) keys.add(key);
         }
         return keys;
     }

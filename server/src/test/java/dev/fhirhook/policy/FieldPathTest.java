@@ -104,6 +104,37 @@ class FieldPathTest {
     }
 
     @Test
+    void a_primitive_s_underscore_sibling_goes_with_it() {
+        var patient = json("""
+                {"birthDate":"1990","_birthDate":{"extension":[{"url":"birthTime","valueDateTime":"1990-01-01T08:30:00Z"}]},
+                 "name":[{"family":"Secret","_family":{"extension":[{"url":"own-name","valueString":"Secret"}]},"given":["A"]}]}""");
+        var original = patient.deepCopy();
+        path("birthDate").removeFrom(patient);
+        path("name.family").removeFrom(patient);
+        assertThat(patient).isEqualTo(json("{\"name\":[{\"given\":[\"A\"]}]}"));
+        var written = json("{\"_birthDate\":{\"id\":\"x\"},\"name\":[{\"given\":[\"A\"],\"_family\":{\"id\":\"y\"}}]}");
+        path("birthDate").restore(written, original);
+        path("name.family").restore(written, original);
+        assertThat(written).isEqualTo(original);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"name\":\"x\"}", "{\"name\":true}", "{\"name\":{\"given\":[\"A\"]}}", "{\"name\":[\"x\"]}"})
+    void a_value_of_another_shape_cannot_replace_one_that_holds_a_protected_value(String writtenJson) {
+        var original = json("{\"name\":[{\"family\":\"Secret\",\"given\":[\"A\"]}]}");
+        var written = json(writtenJson);
+        assertThatThrownBy(() -> path("name.family").restore(written, original))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.text()).containsAnyOf("Cannot replace name", "Cannot remove name[0]");
+                });
+        // with nothing protected in it, the value may change shape (what it may be is the validator's business)
+        var plain = json(writtenJson);
+        path("name.family").restore(plain, json("{\"name\":[{\"given\":[\"A\"]}]}"));
+        assertThat(plain).isEqualTo(json(writtenJson));
+    }
+
+    @Test
     void elements_are_paired_at_every_level_of_nested_arrays() {
         var original = json("""
                 {"contact":[{"name":{"text":"c1"},"telecom":[{"system":"phone","value":"111"},{"system":"email","value":"a@x"}]},

@@ -209,6 +209,54 @@ class HiddenFieldsTest {
     }
 
     @Test
+    void a_field_an_entry_for_other_interactions_hides_is_hidden_from_searches_too() {
+        var own = TestServer.get().newProject();
+        String id = created(own.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\",\"birthDate\":\"1961-02-03\"}");
+        var split = Members.withPolicy(own, Members.policy(own, """
+                "resource":[{"resourceType":"Patient","interaction":["read","vread","history","update"],"hiddenFields":["birthDate"]},
+                            {"resourceType":"Patient","interaction":["search"]}]""")).api();
+        assertThat(split.get("/fhir/R4/Patient/" + id).body()).doesNotContain("1961");
+        var search = split.get("/fhir/R4/Patient?_id=" + id);
+        assertThat(search.json().path("entry")).as(search.toString()).hasSize(1);
+        assertThat(search.body()).doesNotContain("1961");
+        assertThat(split.get("/fhir/R4/Patient?birthdate=1961-02-03").status()).isEqualTo(403);
+    }
+
+    @Test
+    void a_primitive_s_underscore_sibling_is_hidden_and_kept_with_it() {
+        var id = created(project.api(), "/fhir/R4/Patient", """
+                {"resourceType":"Patient","birthDate":"1961-02-03","_birthDate":{"extension":[{"url":
+                 "http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1961-02-03T08:30:00Z"}]},
+                 "name":[{"family":"Secretfamily","_family":{"extension":[{"url":"http://example.org/own",
+                 "valueString":"Secretfamily"}]},"given":["Visible"]}]}""");
+        var seen = reader.get("/fhir/R4/Patient/" + id);
+        assertNothingHidden(seen);
+        assertThat(seen.body()).doesNotContain("_birthDate").doesNotContain("_family").doesNotContain("08:30");
+        var update = reader.put("/fhir/R4/Patient/" + id, seen.body());
+        assertNothingHidden(update);
+        var after = TestServer.get().admin().get("/fhir/R4/Patient/" + id).json();
+        assertThat(after.path("_birthDate").path("extension").path(0).path("valueDateTime").asText())
+                .isEqualTo("1961-02-03T08:30:00Z");
+        assertThat(after.path("name").path(0).path("_family").path("extension").path(0).path("valueString").asText())
+                .isEqualTo(SECRET_FAMILY);
+    }
+
+    @Test
+    void a_writer_cannot_erase_hidden_values_by_sending_a_value_of_another_shape() {
+        var id = created(project.api(), "/fhir/R4/Patient", """
+                {"resourceType":"Patient","name":[{"family":"Keepme","given":["Ed"]}],"identifier":[{"system":"urn:ssn","value":"111"}]}""");
+        var before = TestServer.get().admin().get("/fhir/R4/Patient/" + id).json();
+        for (String fields : List.of("\"name\":\"x\"", "\"name\":{\"given\":[\"Ed\"]}", "\"identifier\":true",
+                "\"identifier\":{\"system\":\"urn:ssn\"}")) {
+            var put = reader.put("/fhir/R4/Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"%s\",%s}".formatted(id, fields));
+            assertThat(put.status()).as(fields + ": " + put).isEqualTo(403);
+        }
+        var patch = reader.patch("/fhir/R4/Patient/" + id, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"gone\"}]");
+        assertThat(patch.status()).as(patch.toString()).isEqualTo(403);
+        assertThat(TestServer.get().admin().get("/fhir/R4/Patient/" + id).json()).isEqualTo(before);
+    }
+
+    @Test
     void hidden_values_inside_array_elements_stay_with_their_element_when_the_writer_reorders_or_edits() {
         var id = created(project.api(), "/fhir/R4/Patient", """
                 {"resourceType":"Patient","name":[{"family":"Hiddenone","given":["Ann"]},{"family":"Hiddentwo","given":["Bea"]}]}""");
