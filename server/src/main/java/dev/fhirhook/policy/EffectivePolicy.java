@@ -239,10 +239,7 @@ public final class EffectivePolicy {
         var extra = new LinkedHashSet<FieldPath>();
         for (var rule : rules) {
             if (rule.restricted() || rule.invalid().isPresent() || rule.interactions().contains(interaction)) continue;
-            if (rule.resourceType() != null && (rule.resourceType().equals(type)
-                    || (rule.resourceType().equals("*") && !PROJECT_ADMIN_TYPES.contains(type)))) {
-                extra.addAll(rule.hiddenFields());
-            }
+            if (names(rule, type)) extra.addAll(rule.hiddenFields());
         }
         if (extra.isEmpty()) return candidates;
         var out = new ArrayList<Candidate>(candidates.size());
@@ -252,6 +249,12 @@ public final class EffectivePolicy {
             out.add(new Candidate(candidate.rule(), List.copyOf(hidden), candidate.readonly()));
         }
         return out;
+    }
+
+    /** The entry is for {@code type}, by name or by {@code *} (which never names a project-admin type). */
+    private static boolean names(PolicyRule rule, String type) {
+        return rule.resourceType() != null && (rule.resourceType().equals(type)
+                || (rule.resourceType().equals("*") && !PROJECT_ADMIN_TYPES.contains(type)));
     }
 
     private static boolean covers(PolicyRule rule, String type, Interaction interaction) {
@@ -277,10 +280,7 @@ public final class EffectivePolicy {
     public List<FieldPath> hiddenAnywhere(String type) {
         var out = new LinkedHashSet<FieldPath>();
         for (var rule : rules) {
-            if (rule.resourceType() != null && (rule.resourceType().equals(type)
-                    || (rule.resourceType().equals("*") && !PROJECT_ADMIN_TYPES.contains(type)))) {
-                out.addAll(rule.hiddenFields());
-            }
+            if (names(rule, type)) out.addAll(rule.hiddenFields());
         }
         if (hideClientSecrets && type.equals("ClientApplication")) out.addAll(CLIENT_SECRETS);
         return List.copyOf(out);
