@@ -41,6 +41,10 @@ class CompartmentTest {
                 .formatted(subject, extra);
     }
 
+    private static String patient(TestProject project) {
+        return created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+    }
+
     /** A member confined to one patient's compartment for Observations. */
     private static Api confinedTo(TestProject project, String patient) {
         return Members.withPolicy(project, Members.policy(project, """
@@ -51,8 +55,8 @@ class CompartmentTest {
     @Test
     void a_client_confined_to_one_patient_cannot_write_about_another_by_naming_both_compartments() {
         var project = TestServer.get().newProject();
-        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
-        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String a = patient(project);
+        String b = patient(project);
         var confinedToB = confinedTo(project, b);
         var forged = confinedToB.post("/fhir/R4/Observation", observation("Patient/" + a,
                 ",\"meta\":{\"compartment\":[{\"reference\":\"Patient/" + a + "\"},{\"reference\":\"Patient/" + b + "\"}]}"));
@@ -68,8 +72,8 @@ class CompartmentTest {
     @Test
     void a_reader_confined_to_a_patient_sees_that_patients_resources_whoever_wrote_them_and_no_others() {
         var project = TestServer.get().newProject();
-        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
-        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String a = patient(project);
+        String b = patient(project);
         // written by the project's client, which never sets meta.compartment, or sets it wrongly
         String aboutA = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
         String aboutB = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + b,
@@ -83,8 +87,8 @@ class CompartmentTest {
     @Test
     void an_update_or_patch_cannot_move_a_resource_into_another_compartment_by_its_meta() {
         var project = TestServer.get().newProject();
-        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
-        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String a = patient(project);
+        String b = patient(project);
         String id = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
         var put = project.api().put("/fhir/R4/Observation/" + id, """
                 {"resourceType":"Observation","id":"%s","status":"amended","code":{"text":"bp"},"subject":{"reference":"Patient/%s"},
@@ -107,8 +111,8 @@ class CompartmentTest {
     @Test
     void a_confined_client_cannot_re_create_another_patients_deleted_resource_and_read_its_history() {
         var project = TestServer.get().newProject();
-        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
-        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String a = patient(project);
+        String b = patient(project);
         String aboutB = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + b,
                 ",\"valueString\":\"B's secret result\""));
         assertThat(project.api().delete("/fhir/R4/Observation/" + aboutB).status()).isEqualTo(200);
@@ -135,7 +139,7 @@ class CompartmentTest {
     @Test
     void a_patient_is_in_its_own_compartment_and_in_those_of_the_patients_it_links_to() {
         var project = TestServer.get().newProject();
-        String other = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String other = patient(project);
         var reply = project.api().post("/fhir/R4/Patient", """
                 {"resourceType":"Patient","link":[{"other":{"reference":"Patient/%s"},"type":"seealso"}]}""".formatted(other));
         assertThat(reply.status()).as(reply.toString()).isEqualTo(201);
@@ -147,8 +151,8 @@ class CompartmentTest {
     @Test
     void every_parameter_of_the_definition_counts_and_only_patient_references_do() {
         var project = TestServer.get().newProject();
-        String p1 = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
-        String p2 = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String p1 = patient(project);
+        String p2 = patient(project);
         // Observation: subject and performer; a Group subject, an absolute URL and a contained one are no patients
         var reply = project.api().post("/fhir/R4/Observation", """
                 {"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s"},
@@ -168,7 +172,7 @@ class CompartmentTest {
     @Test
     void an_unchanged_put_writes_no_version_whatever_compartment_the_client_sends() {
         var project = TestServer.get().newProject();
-        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String a = patient(project);
         String id = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
         var stored = read(project.api(), "/fhir/R4/Observation/" + id);
         var again = project.api().put("/fhir/R4/Observation/" + id, """
@@ -196,8 +200,8 @@ class CompartmentTest {
     @Test
     void rows_an_earlier_version_stored_get_their_compartments_computed_once_after_the_upgrade() {
         var project = TestServer.get().newProject();
-        String a = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
-        String b = created(project.api(), "/fhir/R4/Patient", "{\"resourceType\":\"Patient\"}");
+        String a = patient(project);
+        String b = patient(project);
         String aboutA = created(project.api(), "/fhir/R4/Observation", observation("Patient/" + a, ""));
         String version = read(project.api(), "/fhir/R4/Observation/" + aboutA).path("meta").path("versionId").asText();
         // as an earlier version kept it: the compartments a client sent, here Patient B's
