@@ -95,7 +95,7 @@ public final class ResourceApi {
                 }
                 // update-as-create: the id must be free, or the write would replace a resource the criteria did
                 // not match (FHIR R5 names this case: 409)
-                if (tx.existsCurrent(type, bodyId.asText())) {
+                if (tx.existsCurrent(scope, type, bodyId.asText())) {
                     throw ApiException.conflict("fhir.conditional-id-taken",
                             "No resource matches the criteria, and the id in the body belongs to another resource");
                 }

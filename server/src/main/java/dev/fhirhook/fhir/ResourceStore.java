@@ -466,10 +466,14 @@ public final class ResourceStore {
         return new HistoryPage(versions, Optional.empty());
     }
 
-    /** Whether {@code type/id} exists and is not deleted, in any project (ids are unique per type). */
-    public boolean existsCurrent(String type, String id) {
-        return ID.matcher(id).matches() && jdbc.queryOne(
-                "select 1 from resource where resource_type = ? and id = ? and not deleted", rs -> 1, type, id).isPresent();
+    /**
+     * Whether {@code type/id} exists, is not deleted and is in the scope's project (any project for a super admin):
+     * whether another project uses an id is not the caller's to learn.
+     */
+    public boolean existsCurrent(Scope scope, String type, String id) {
+        if (!ID.matcher(id).matches()) return false;
+        var where = new Where(scope, "resource_type = ? and id = ? and not deleted", type, id);
+        return jdbc.queryOne("select 1 from resource" + where.sql(), rs -> 1, where.args()).isPresent();
     }
 
     /** Reads the current row, deleted or not, across all projects; for the server's own look-ups. */

@@ -119,6 +119,13 @@ class ConditionalTest {
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         assertThat(created.json().path("id").asText()).isEqualTo(free);
         assertThat(created.header("Location")).contains("/fhir/R4/Invoice/" + free + "/_history/");
+
+        // an id another project uses is no 409: this project may not learn of it, and cannot write it either
+        var elsewhere = FhirClient.inNewProject();
+        var foreign = elsewhere.api().put(byIdentifier("inv-none"),
+                invoice("inv-none", "issued").replace("{\"resourceType\":\"Invoice\",", "{\"resourceType\":\"Invoice\",\"id\":\"" + other + "\","));
+        assertThat(foreign.status()).as(foreign.toString()).isEqualTo(404);
+        assertThat(fhir.api().get("/fhir/R4/Invoice/" + other).json()).isEqualTo(before);
     }
 
     @Test
