@@ -366,9 +366,24 @@ public final class ResourceStore {
                     """, version.versionId(), version.lastUpdated(), type, id);
             indexer.remove(tx, type, id);
             appendHistory(tx, version);
+            if (type.equals("ClientApplication") || type.equals("ProjectMembership")) revokeLogins(tx, current, type);
             return null;
         });
         wrote(type);
+    }
+
+    /**
+     * Deleting a client or a membership revokes the Logins issued to it, in place: their tokens end now and stay
+     * ended, even if a resource of the same id is written again later (tokens otherwise only check that the
+     * client and the membership they name exist).
+     */
+    private static void revokeLogins(Jdbc tx, StoredResource deleted, String type) {
+        String field = type.equals("ClientApplication") ? "client" : "membership";
+        tx.update("""
+                update resource set content = jsonb_set(content::jsonb, '{revoked}', 'true')::text
+                 where resource_type = 'Login' and project_id = ? and content::jsonb -> ? ->> 'reference' = ?
+                   and (content::jsonb ->> 'revoked') is distinct from 'true'""",
+                deleted.projectId(), field, type + "/" + deleted.id());
     }
 
     /** Rows read per statement by {@link #upgradeCompartments()}. */

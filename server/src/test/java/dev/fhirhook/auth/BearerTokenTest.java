@@ -171,6 +171,29 @@ class BearerTokenTest {
     }
 
     @Test
+    void deleting_the_client_or_its_membership_ends_its_tokens_for_good_even_if_written_again() {
+        var admin = TestServer.get().admin();
+        var member = dev.fhirhook.testing.Members.member(TestServer.get().newProject(), "");
+        var byClient = member.bearer();
+        assertThat(byClient.get(PATH).status()).isEqualTo(200);
+        var client = admin.get("/fhir/R4/ClientApplication/" + member.clientId()).json();
+        assertThat(admin.delete("/fhir/R4/ClientApplication/" + member.clientId()).status()).isEqualTo(200);
+        assertThat(byClient.get(PATH).status()).isEqualTo(401);
+        var again = admin.put("/fhir/R4/ClientApplication/" + member.clientId(), client.toString());
+        assertThat(again.status()).as(again.toString()).isEqualTo(201);
+        assertThat(byClient.get(PATH).status()).as("the old token stays ended").isEqualTo(401);
+
+        var byMembership = member.bearer(); // a new token works
+        assertThat(byMembership.get(PATH).status()).isEqualTo(200);
+        var membership = admin.get("/fhir/R4/ProjectMembership/" + member.membershipId()).json();
+        assertThat(admin.delete("/fhir/R4/ProjectMembership/" + member.membershipId()).status()).isEqualTo(200);
+        var restored = admin.put("/fhir/R4/ProjectMembership/" + member.membershipId(), membership.toString());
+        assertThat(restored.status()).as(restored.toString()).isEqualTo(201);
+        assertThat(byMembership.get(PATH).status()).as("the old token stays ended").isEqualTo(401);
+        assertThat(member.bearer().get(PATH).status()).isEqualTo(200);
+    }
+
+    @Test
     void a_login_of_another_client_does_not_lend_its_rights() throws Exception {
         var mine = TestServer.get().newProject();
         var theirs = TestServer.get().newProject();
