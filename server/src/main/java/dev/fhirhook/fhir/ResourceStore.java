@@ -486,9 +486,7 @@ public final class ResourceStore {
      * whether another project uses an id is not the caller's to learn.
      */
     public boolean existsCurrent(Scope scope, String type, String id) {
-        if (!ID.matcher(id).matches()) return false;
-        var where = new Where(scope, "resource_type = ? and id = ? and not deleted", type, id);
-        return jdbc.queryOne("select 1 from resource" + where.sql(), rs -> 1, where.args()).isPresent();
+        return findCurrent(jdbc, scope, type, id, false).filter(r -> !r.deleted()).isPresent();
     }
 
     /** Reads the current row, deleted or not, across all projects; for the server's own look-ups. */

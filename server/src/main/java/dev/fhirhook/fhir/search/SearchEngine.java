@@ -74,15 +74,19 @@ public final class SearchEngine {
             return decided.computeIfAbsent(type, t -> policies.require(scope, t, Interaction.SEARCH));
         }
 
+        /**
+         * As {@link #of}, but empty instead of 403 for a type the scope may not search; a type not decided yet is
+         * looked up without joining the statements' types (an include's type must not change how they are planned).
+         */
+        Optional<TypeAccess> find(String type) {
+            var known = decided.get(type);
+            return known != null ? Optional.of(known) : policies.find(scope, type, Interaction.SEARCH);
+        }
+
         /** Where the statements run: planned with their values when a policy's criteria are in them (see {@link Jdbc#withCustomPlans()}). */
         Jdbc on(Jdbc db) {
             return decided.values().stream().anyMatch(TypeAccess::restricted) ? db.withCustomPlans() : db;
         }
-    }
-
-    /** The check that a search reads no field hidden from the scope. */
-    private HiddenSearch hiddenFields(Scope scope) {
-        return new HiddenSearch(type -> policies.find(scope, type, Interaction.SEARCH));
     }
 
     /** A page of matches and what was included with them. */
@@ -108,7 +112,7 @@ public final class SearchEngine {
     private Result run(SearchQuery query, Scope scope, String baseUrl) {
         var policy = new Decided(scope);
         var access = policy.of(query.type());
-        hiddenFields(scope).check(query);
+        new HiddenSearch(policy::find).check(query);
         Optional<Long> total = Optional.empty();
         if (query.total() == SearchQuery.Total.ACCURATE || query.summary() == SearchQuery.Summary.COUNT) {
             var count = SearchSql.count(query, scope, policy, baseUrl, clock.instant());
@@ -148,7 +152,8 @@ public final class SearchEngine {
     private List<String> matchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
             Scope scope, String baseUrl, int limit) {
         var policy = new Decided(scope);
-        hiddenFields(scope).check(type, criteria);
+        policy.of(type); // decided once, for the check and the statement
+        new HiddenSearch(policy::find).check(type, criteria);
         var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
         if (lockKey == null) return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
         return policy.on(tx).queryAfter(ResourceStore.LOCK, new Object[] {lockKey}, ids.sql(), rs -> rs.getString(1),
