@@ -622,7 +622,8 @@ public final class ResourceStore {
         indexer.replace(tx, stored.projectId(), stored.type(), stored.id(), json, true);
         tx.update("update resource set content = ? where resource_type = ? and id = ?", corrected.content(),
                 stored.type(), stored.id());
-        tx.update("update resource_history set content = ? where version_id = ?", corrected.content(), stored.versionId());
+        tx.update("update resource_history set content = ? where resource_type = ? and id = ? and version_id = ?",
+                corrected.content(), stored.type(), stored.id(), stored.versionId());
         return corrected;
     }
 
