@@ -214,7 +214,7 @@ public final class ResourceStore {
                 var r = resources.get(i);
                 String type = r.resource().get("resourceType").asText();
                 if (accesses.get(i).uniformFields()) removeFields(r.resource(), accesses.get(i).candidate(0).protectedOnWrite());
-                versions.add(newVersion(r.scope(), type, r.id(), r.resource(), projectFor(r.scope(), type, r.id(), r.resource()), "POST"));
+                versions.add(newVersion(r.scope(), type, r.id(), r.resource(), projectFor(tx, r.scope(), type, r.id(), r.resource()), "POST"));
             }
             insertAll(tx, versions);
             var out = new ArrayList<StoredResource>();
@@ -312,7 +312,7 @@ public final class ResourceStore {
                                 existing.filter(r -> !r.deleted()).map(StoredResource::json).orElse(null), policyLookup(tx));
                     }
                     if (existing.isEmpty()) {
-                        var version = newVersion(scope, type, id, resource, projectFor(scope, type, id, resource), method);
+                        var version = newVersion(scope, type, id, resource, projectFor(tx, scope, type, id, resource), method);
                         insertAll(tx, List.of(version));
                         return new Written(checkCreated(tx, scope, access, version), true);
                     }
@@ -676,11 +676,24 @@ public final class ResourceStore {
         }
     }
 
-    private String projectFor(Scope scope, String type, String id, ObjectNode resource) {
+    /**
+     * The project a new resource goes to: the caller's, or for a super admin the one {@code meta.project} names, which
+     * must then be a live Project (seen by {@code tx}, so one created earlier in the same Bundle counts): a resource in
+     * a project that does not exist would be reachable by no one but super admins.
+     */
+    private String projectFor(Jdbc tx, Scope scope, String type, String id, ObjectNode resource) {
         if ("Project".equals(type)) return id; // a Project belongs to itself, as in Medplum
         if (scope.superAdmin()) {
             JsonNode requested = resource.path("meta").path("project");
-            if (requested.isTextual() && ID.matcher(requested.asText()).matches()) return requested.asText();
+            if (requested.isTextual() && ID.matcher(requested.asText()).matches()) {
+                String project = requested.asText();
+                if (!project.equals(scope.projectId()) && tx.queryOne(
+                        "select 1 from resource where resource_type = 'Project' and id = ? and not deleted",
+                        rs -> 1, project).isEmpty()) {
+                    throw ApiException.badRequest("fhir.unknown-project", "Project " + project + " does not exist");
+                }
+                return project;
+            }
         }
         return scope.projectId();
     }

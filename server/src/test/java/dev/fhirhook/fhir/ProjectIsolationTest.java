@@ -57,6 +57,45 @@ class ProjectIsolationTest {
     }
 
     @Test
+    void the_super_admin_writes_only_into_projects_that_exist() {
+        var admin = TestServer.get().admin();
+        String missing = java.util.UUID.randomUUID().toString();
+        String marker = "ghost-" + java.util.UUID.randomUUID();
+        String account = "{\"resourceType\":\"Account\",\"status\":\"active\",\"name\":\"" + marker
+                + "\",\"meta\":{\"project\":\"%s\"}}";
+        var refused = admin.post("/fhir/R4/Account", account.formatted(missing));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+        assertThat(refused.outcomeText()).isEqualTo("Project " + missing + " does not exist");
+        String id = java.util.UUID.randomUUID().toString();
+        var asCreate = admin.put("/fhir/R4/Account/" + id,
+                account.formatted(missing).replace("{\"resourceType\":\"Account\",", "{\"resourceType\":\"Account\",\"id\":\"" + id + "\","));
+        assertThat(asCreate.status()).as(asCreate.toString()).isEqualTo(400);
+        assertThat(asCreate.outcomeText()).isEqualTo("Project " + missing + " does not exist");
+        var bundle = admin.post("/fhir/R4", "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"request\":"
+                + "{\"method\":\"POST\",\"url\":\"Account\"},\"resource\":" + account.formatted(missing) + "}]}");
+        assertThat(bundle.json().path("entry").path(0).path("response").path("status").asText()).startsWith("400");
+        assertThat(admin.get("/fhir/R4/Account?name=" + marker).json().path("entry")).isEmpty();
+        assertThat(admin.get("/fhir/R4/Account/" + id).status()).isEqualTo(404);
+
+        var placed = admin.post("/fhir/R4/Account", account.formatted(b.projectId()));
+        assertThat(placed.status()).as(placed.toString()).isEqualTo(201);
+        assertThat(placed.json().path("meta").path("project").asText()).isEqualTo(b.projectId());
+        assertThat(b.api().get("/fhir/R4/Account/" + placed.json().get("id").asText()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_project_written_by_an_earlier_entry_of_the_same_transaction_takes_the_super_admins_writes() {
+        String project = java.util.UUID.randomUUID().toString();
+        var reply = TestServer.get().admin().post("/fhir/R4", """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                 {"request":{"method":"PUT","url":"Project/%1$s"},"resource":{"resourceType":"Project","id":"%1$s","name":"made here"}},
+                 {"request":{"method":"PUT","url":"Account/%2$s"},"resource":{"resourceType":"Account","id":"%2$s","status":"active","meta":{"project":"%1$s"}}}]}"""
+                .formatted(project, java.util.UUID.randomUUID()));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.json().path("entry").path(1).path("resource").path("meta").path("project").asText()).isEqualTo(project);
+    }
+
+    @Test
     void the_super_admin_reads_every_project() {
         assertThat(TestServer.get().admin().get("/fhir/R4/Patient/" + patientId).status()).isEqualTo(200);
     }
