@@ -117,12 +117,8 @@ public final class Fhirhook implements AutoCloseable {
                     new BotCreation(store, admins), new SecretRotation(store, admins));
             var bundles = new BundleApi(resources, search);
             var fhir = new InProcessFhir(resources, search, bundles);
-            // a bot busy at 16 requests at once keeps 16 warm contexts (~0.1 MB of heap each): a run without one
-            // pays ~4 ms to load the sandbox and the module instead of ~0.03 ms
-            int perBot = config.bots().maxConcurrentRunsPerBot();
-            botRuntime = new BotRuntime(new BotRuntime.Settings(config.bots().maxConcurrentRuns(), perBot,
-                    Math.min(perBot, 16), BotRuntime.Settings.DEFAULT_MAX_WARM_CONTEXTS,
-                    BotRuntime.Settings.DEFAULT_MAX_STATEMENTS_PER_RUN));
+            botRuntime = new BotRuntime(BotRuntime.Settings.forServer(config.bots().maxConcurrentRuns(),
+                    config.bots().maxConcurrentRunsPerBot()));
             var secrets = new Secrets(store, clock);
             auditLog = new AuditLog(store);
             var executor = new BotExecutor(botRuntime, new BotExecutor.Backend(store, fhir, secrets,

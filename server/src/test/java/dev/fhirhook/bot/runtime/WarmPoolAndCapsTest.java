@@ -133,6 +133,25 @@ class WarmPoolAndCapsTest {
         }
     }
 
+    @Test
+    void the_servers_pool_keeps_a_warm_context_for_every_run_a_bot_may_have_in_flight() throws Exception {
+        int inFlight = 24;
+        try (var runtime = new BotRuntime(BotRuntime.Settings.forServer(32, inFlight))) {
+            for (int round = 1; round <= 2; round++) {
+                var gate = new Gate();
+                var runs = new ArrayList<CompletableFuture<RunResult>>();
+                for (int i = 0; i < inFlight; i++) runs.add(inBackground(runtime, counter("busy", "v1"), gate));
+                gate.awaitEntered(inFlight);
+                gate.open.countDown();
+                for (var run : runs) {
+                    // the counter lives in the context: the second round's runs all found a context that ran once
+                    assertThat(text(run.get(10, TimeUnit.SECONDS))).as("round " + round).isEqualTo("v1 " + round);
+                }
+                assertThat(runtime.warmContexts("busy")).isEqualTo(inFlight);
+            }
+        }
+    }
+
     /** Keeps what each run allocates in module state: {@code n} doubles a run; answers how many arrays it holds. */
     private static BotCode keeper(String botId) {
         return new BotCode(botId, "v1", "const keep = [];\nexports.handler = async (medplum, event) => {\n"
