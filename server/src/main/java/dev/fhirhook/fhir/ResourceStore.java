@@ -685,7 +685,13 @@ public final class ResourceStore {
         if ("Project".equals(type)) return id; // a Project belongs to itself, as in Medplum
         if (scope.superAdmin()) {
             JsonNode requested = resource.path("meta").path("project");
-            if (requested.isTextual() && ID.matcher(requested.asText()).matches()) {
+            if (!requested.isMissingNode()) {
+                // anything but a project id is refused rather than ignored, which would put the resource in the
+                // super admin's own project (a Bundle's "urn:uuid:" value becomes "Project/<id>", not an id)
+                if (!requested.isTextual() || !ID.matcher(requested.asText()).matches()) {
+                    throw ApiException.badRequest("fhir.invalid-project", "meta.project must be the id of a Project")
+                            .at("meta.project");
+                }
                 String project = requested.asText();
                 if (!project.equals(scope.projectId()) && tx.queryOne(
                         "select 1 from resource where resource_type = 'Project' and id = ? and not deleted",

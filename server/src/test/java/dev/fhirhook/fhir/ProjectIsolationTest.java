@@ -84,6 +84,28 @@ class ProjectIsolationTest {
     }
 
     @Test
+    void a_super_admins_meta_project_that_is_not_a_project_id_is_refused_not_ignored() {
+        var admin = TestServer.get().admin();
+        String marker = "misplaced-" + java.util.UUID.randomUUID();
+        for (String value : new String[] {"\"Project/" + b.projectId() + "\"", "42", "{\"reference\":\"Project/x\"}", "\"\"",
+                "\"has space\""}) {
+            var reply = admin.post("/fhir/R4/Account", "{\"resourceType\":\"Account\",\"status\":\"active\",\"name\":\""
+                    + marker + "\",\"meta\":{\"project\":" + value + "}}");
+            assertThat(reply.status()).as(value + ": " + reply).isEqualTo(400);
+            assertThat(reply.outcomeText()).isEqualTo("meta.project must be the id of a Project");
+        }
+        // in a Bundle a "urn:uuid:" value is rewritten to "Project/<id>", which used to put the Account in the admin's project
+        var bundle = admin.post("/fhir/R4", """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                 {"fullUrl":"urn:uuid:4d1c0d3e-8f7a-4a51-9d55-3f4b8e0c2a11","request":{"method":"POST","url":"Project"},"resource":{"resourceType":"Project","name":"p"}},
+                 {"request":{"method":"POST","url":"Account"},"resource":{"resourceType":"Account","status":"active","name":"%s","meta":{"project":"urn:uuid:4d1c0d3e-8f7a-4a51-9d55-3f4b8e0c2a11"}}}]}"""
+                .formatted(marker));
+        assertThat(bundle.status()).as(bundle.toString()).isEqualTo(400);
+        assertThat(bundle.outcomeText()).isEqualTo("meta.project must be the id of a Project");
+        assertThat(admin.get("/fhir/R4/Account?name=" + marker).json().path("entry")).isEmpty();
+    }
+
+    @Test
     void a_project_written_by_an_earlier_entry_of_the_same_transaction_takes_the_super_admins_writes() {
         String project = java.util.UUID.randomUUID().toString();
         var reply = TestServer.get().admin().post("/fhir/R4", """
