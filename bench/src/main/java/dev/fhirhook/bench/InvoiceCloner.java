@@ -36,7 +36,7 @@ final class InvoiceCloner {
         return "'" + s.replace("'", "''") + "'";
     }
 
-    /** Reads the template (n = 0) and checks every fragment to replace occurs exactly once in its content. */
+    /** Reads the template (n = 0) and checks that each fragment to replace occurs in it as often as expected. */
     void prepare() throws SQLException {
         try (var ps = c.prepareStatement("""
                 select r.id, r.version_id::text, r.last_updated::text, r.content from resource r
@@ -62,15 +62,23 @@ final class InvoiceCloner {
         add("\"lastUpdated\":\"" + luText + "\"", "'\"lastUpdated\":\"' || c.lu_text || '\"'");
         add("\"value\":\"" + Invoices.identifier(0) + "\"", "'\"value\":\"in_' || c.n || '\"'");
         add("\"status\":\"" + Invoices.status(0) + "\"", "'\"status\":\"' || c.status || '\"'");
-        add("\"reference\":\"" + Invoices.subject(0) + "\"", "'\"reference\":\"' || c.subject || '\"'");
+        // the subject, and the Patient compartment the server computes from it (meta.compartment)
+        add("\"reference\":\"" + Invoices.subject(0) + "\"", "'\"reference\":\"' || c.subject || '\"'", 2);
         add("\"date\":\"" + Invoices.date(0) + "\"", "'\"date\":\"' || c.date_text || '\"'");
         add("\"value\":" + Invoices.total(0) + ",", "'\"value\":' || c.total_text || ','");
     }
 
     private void add(String fragment, String replacement) {
-        int first = tplContent.indexOf(fragment);
-        if (first < 0 || tplContent.indexOf(fragment, first + 1) >= 0) {
-            throw new IllegalStateException("fragment " + fragment + " does not occur exactly once in the template: " + tplContent);
+        add(fragment, replacement, 1);
+    }
+
+    /** A fragment that occurs exactly {@code times} times in the template; every occurrence is replaced. */
+    private void add(String fragment, String replacement, int times) {
+        int found = 0;
+        for (int at = tplContent.indexOf(fragment); at >= 0; at = tplContent.indexOf(fragment, at + 1)) found++;
+        if (found != times) {
+            throw new IllegalStateException("fragment " + fragment + " occurs " + found + " times in the template, not "
+                    + times + ": " + tplContent);
         }
         fragments.add(new String[] {fragment, replacement});
     }
@@ -107,7 +115,8 @@ final class InvoiceCloner {
         }
         if (table.equals("resource_history")) {
             return "select c.vid::uuid, t.resource_type, c.id, t.project_id, c.lu, t.deleted, t.request_method, " + content("t.content")
-                    + " from resource_history t, clone_src c where t.version_id = " + lit(tplVid) + "::uuid";
+                    + " from resource_history t, clone_src c where t.resource_type = 'Invoice' and t.id = " + lit(tplId)
+                    + " and t.version_id = " + lit(tplVid) + "::uuid";
         }
         var cols = new ArrayList<String>();
         for (String[] col : columns(table)) {
