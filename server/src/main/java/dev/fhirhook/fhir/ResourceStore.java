@@ -16,6 +16,7 @@ import dev.fhirhook.policy.Interaction;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The FHIR resource store on PostgreSQL: versioned writes, reads and history, always inside a {@link Scope}.
@@ -37,6 +40,7 @@ import java.util.regex.Pattern;
  * after a write, once more on the written row): a policy without criteria costs no query. Thread-safe.
  */
 public final class ResourceStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ResourceStore.class);
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final String COLUMNS = "resource_type, id, project_id, version_id, last_updated, deleted, content";
     private static final String HISTORY_COLUMNS =
@@ -388,18 +392,25 @@ public final class ResourceStore {
 
     /** Rows read per statement by {@link #upgradeCompartments()}. */
     static final int UPGRADE_BATCH = 500;
+    /** How often {@link #upgradeCompartments()} reports its progress, by the store's clock. */
+    static final Duration UPGRADE_REPORT_EVERY = Duration.ofSeconds(10);
 
     /**
      * Once after the upgrade to server-computed compartments (migration V15): rewrites {@code meta.compartment} of
      * every stored row, which earlier versions kept as the client sent it, then removes the marker. A row is
      * rewritten in place, without a new version, and only if no write changed it meanwhile (that write computed its
-     * compartments itself). Interrupted, it starts over at the next start; run again, it changes nothing.
+     * compartments itself). Interrupted, it starts over at the next start; run again, it changes nothing. It runs
+     * before the server listens and reads every row, so it says so when it begins and how far it got every
+     * {@link #UPGRADE_REPORT_EVERY}.
      *
      * @return how many rows it changed; 0 when there was nothing to do
      */
     public long upgradeCompartments() {
         if (jdbc.queryOne("select 1 from pending_upgrade where name = 'compartments'", rs -> 1).isEmpty()) return 0;
-        long changed = 0;
+        LOG.info("computing meta.compartment of every stored resource once (upgrade V15); the server listens when "
+                + "this is done");
+        long changed = 0, read = 0;
+        Instant reported = clock.instant();
         String lastType = "", lastId = "";
         while (true) {
             var rows = jdbc.query("""
@@ -419,6 +430,13 @@ public final class ResourceStore {
             }
             lastType = rows.getLast()[0];
             lastId = rows.getLast()[1];
+            read += rows.size();
+            Instant now = clock.instant();
+            if (!now.isBefore(reported.plus(UPGRADE_REPORT_EVERY))) {
+                LOG.info("meta.compartment upgrade: {} stored resources read, {} rewritten, up to {}/{}", read, changed,
+                        lastType, lastId);
+                reported = now;
+            }
         }
         jdbc.update("delete from pending_upgrade where name = 'compartments'");
         return changed;

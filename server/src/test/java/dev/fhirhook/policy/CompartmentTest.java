@@ -224,6 +224,52 @@ class CompartmentTest {
     }
 
     @Test
+    void the_upgrade_says_when_it_begins_and_how_far_it_got_as_it_reads_every_row() {
+        var project = TestServer.get().newProject();
+        patient(project);
+        var jdbc = TestServer.get().server().database().jdbc();
+        long rows = jdbc.queryOne("select count(*) from resource", rs -> rs.getLong(1)).orElseThrow();
+        jdbc.update("insert into pending_upgrade (name) values ('compartments') on conflict do nothing");
+        // 20 s pass between two readings: every batch of rows is reported
+        var clock = new java.time.Clock() {
+            private java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+            @Override
+            public synchronized java.time.Instant instant() {
+                now = now.plusSeconds(20);
+                return now;
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(dev.fhirhook.fhir.ResourceStore.class);
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            TestServer.get().newStore(clock).upgradeCompartments();
+        } finally {
+            logger.detachAppender(appender);
+            appender.stop();
+        }
+        var lines = appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        assertThat(lines.getFirst()).startsWith("computing meta.compartment of every stored resource once (upgrade V15)");
+        var progress = lines.stream().filter(l -> l.startsWith("meta.compartment upgrade: ")).toList();
+        assertThat(progress).hasSizeGreaterThanOrEqualTo(1);
+        assertThat(progress.getLast()).matches("meta\\.compartment upgrade: \\d+ stored resources read, \\d+ rewritten, up to \\w+/\\S+");
+        long lastRead = Long.parseLong(progress.getLast().replaceAll("^meta\\.compartment upgrade: (\\d+) .*$", "$1"));
+        assertThat(lastRead).as("the last report counts every row").isGreaterThanOrEqualTo(rows);
+    }
+
+    @Test
     void a_transaction_computes_compartments_from_its_resolved_references() {
         var project = TestServer.get().newProject();
         var reply = project.api().post("/fhir/R4", """
