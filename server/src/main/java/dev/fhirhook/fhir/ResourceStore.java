@@ -400,15 +400,13 @@ public final class ResourceStore {
      * every stored row, which earlier versions kept as the client sent it, then removes the marker. A row is
      * rewritten in place, without a new version, and only if no write changed it meanwhile (that write computed its
      * compartments itself). Interrupted, it starts over at the next start; run again, it changes nothing. It runs
-     * before the server listens and reads every row, so it says so when it begins and how far it got every
-     * {@link #UPGRADE_REPORT_EVERY}.
+     * before the server listens and reads every row, so it says when it begins (if there is a row to read) and how
+     * far it got every {@link #UPGRADE_REPORT_EVERY}.
      *
      * @return how many rows it changed; 0 when there was nothing to do
      */
     public long upgradeCompartments() {
         if (jdbc.queryOne("select 1 from pending_upgrade where name = 'compartments'", rs -> 1).isEmpty()) return 0;
-        LOG.info("computing meta.compartment of every stored resource once (upgrade V15); the server listens when "
-                + "this is done");
         long changed = 0, read = 0;
         Instant reported = clock.instant();
         String lastType = "", lastId = "";
@@ -419,6 +417,10 @@ public final class ResourceStore {
                     rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)},
                     lastType, lastId, UPGRADE_BATCH);
             if (rows.isEmpty()) break;
+            if (read == 0) { // a new database has nothing to upgrade, and nothing to say
+                LOG.info("computing meta.compartment of every stored resource once (upgrade V15); the server listens "
+                        + "when this is done");
+            }
             for (String[] row : rows) {
                 var resource = FhirJson.parseStored(row[3]);
                 if (!(resource.get("meta") instanceof ObjectNode meta)) continue;
