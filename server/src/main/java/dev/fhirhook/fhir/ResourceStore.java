@@ -506,7 +506,11 @@ public final class ResourceStore {
      * whether another project uses an id is not the caller's to learn.
      */
     public boolean existsCurrent(Scope scope, String type, String id) {
-        return findCurrent(jdbc, scope, type, id, false).filter(r -> !r.deleted()).isPresent();
+        return existsCurrent(jdbc, scope, type, id);
+    }
+
+    private boolean existsCurrent(Jdbc db, Scope scope, String type, String id) {
+        return findCurrent(db, scope, type, id, false).filter(r -> !r.deleted()).isPresent();
     }
 
     /** Reads the current row, deleted or not, across all projects; for the server's own look-ups. */
@@ -713,9 +717,7 @@ public final class ResourceStore {
                             .at("meta.project");
                 }
                 String project = requested.asText();
-                if (!project.equals(scope.projectId()) && tx.queryOne(
-                        "select 1 from resource where resource_type = 'Project' and id = ? and not deleted",
-                        rs -> 1, project).isEmpty()) {
+                if (!project.equals(scope.projectId()) && !existsCurrent(tx, scope, "Project", project)) {
                     throw ApiException.badRequest("fhir.unknown-project", "Project " + project + " does not exist");
                 }
                 return project;
@@ -727,6 +729,9 @@ public final class ResourceStore {
     /** A version about to be written, with its JSON tree for indexing. */
     private record NewVersion(StoredResource stored, ObjectNode json) {}
 
+    /** The parts of {@code meta} the server sets on every version; a client's values for them are dropped. */
+    private static final List<String> SERVER_META = List.of("versionId", "lastUpdated", "project", "author", "compartment");
+
     private NewVersion newVersion(Scope scope, String type, String id, ObjectNode input, String projectId, String method) {
         Instant now = now();
         UUID versionId = VersionIds.at(now);
@@ -736,10 +741,7 @@ public final class ResourceStore {
         var meta = out.putObject("meta");
         if (input.get("meta") instanceof ObjectNode given) {
             given.properties().forEach(e -> {
-                switch (e.getKey()) {
-                    case "versionId", "lastUpdated", "project", "author", "compartment" -> { }
-                    default -> meta.set(e.getKey(), e.getValue());
-                }
+                if (!SERVER_META.contains(e.getKey())) meta.set(e.getKey(), e.getValue());
             });
         }
         meta.put("versionId", versionId.toString());
@@ -764,7 +766,7 @@ public final class ResourceStore {
     private static ObjectNode withoutServerMeta(ObjectNode resource) {
         var copy = resource.deepCopy();
         if (copy.get("meta") instanceof ObjectNode meta) {
-            meta.remove(List.of("versionId", "lastUpdated", "project", "author", "compartment"));
+            meta.remove(SERVER_META);
             if (meta.isEmpty()) copy.remove("meta");
         }
         return copy;
