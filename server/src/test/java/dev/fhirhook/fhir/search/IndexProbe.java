@@ -17,6 +17,13 @@ final class IndexProbe {
         return jdbc.query("select indexdef from pg_indexes where indexname = ?", rs -> rs.getString(1), index).getFirst();
     }
 
+    /** The plan's one {@code Index Cond} line; fails when it has none or several. */
+    static String onlyIndexCondition(String plan) {
+        var conditions = plan.lines().filter(l -> l.contains("Index Cond")).toList();
+        if (conditions.size() != 1) throw new AssertionError("not exactly one Index Cond in\n" + plan);
+        return conditions.getFirst();
+    }
+
     /** The plan of {@code query}, which reads the copy of {@code table} as {@value #TABLE}. */
     static String plan(Jdbc jdbc, String table, String index, String query) {
         String definition = definition(jdbc, index);
