@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,12 +20,14 @@ import org.slf4j.LoggerFactory;
  * writes it as one JSON line on the {@code fhirhook.audit} logger. A failure to store is logged and
  * swallowed: the audit of a run must never turn the run's own reply into an error.
  *
- * <p>{@link #record} is a group commit: the caller hands its event to one writer thread and waits until it is
- * committed, so an answered request always has its AuditEvent in the database; the writer stores whatever
- * callers queued meanwhile in one transaction and one statement ({@link ResourceStore#createAll}), sent with its
- * commit in one round trip. Under load many runs share one commit, which costs a fraction of one commit each;
- * alone, a caller waits about as long as for its own write. When the queue is full or the log closed, the caller
- * stores its event itself.
+ * <p>{@link #record} is a group commit, and returns only once the caller's event is committed, so an answered
+ * request always has its AuditEvent in the database. A caller that finds no batch being written and none queued
+ * commits its event itself, on its own thread: alone, it would only wait for a hand-off to the writer thread and
+ * back (at two connections that hand-off was a tenth of a webhook's time). Otherwise it queues its event for one
+ * writer thread, which stores whatever callers queued meanwhile in one transaction and one statement
+ * ({@link ResourceStore#createAll}), sent with its commit in one round trip. Under load many runs share one
+ * commit, which costs a fraction of one commit each. When the queue is full or the log closed, the caller stores
+ * its event itself.
  *
  * <p>These transactions commit with {@code synchronous_commit = off}: the commit is visible at once, but PostgreSQL
  * writes it to disk with its next WAL flush (the next ordinary commit, such as the bot's own next write, or the WAL
@@ -43,6 +47,13 @@ public final class AuditLog implements AutoCloseable {
 
     public enum Destination { RESOURCE, LOG }
 
+    /**
+     * How stored events were committed since the log began: by a caller alone, or in the writer's shared batches.
+     *
+     * @param batchedEvents the events in those batches
+     */
+    public record Commits(long alone, long batches, long batchedEvents) {}
+
     /** An AuditEvent to store in a project. */
     public record Stored(String projectId, ObjectNode event) {}
 
@@ -50,10 +61,15 @@ public final class AuditLog implements AutoCloseable {
 
     private final ResourceStore store;
     private final BatchWriter<Pending> writer;
+    /** Held while a batch is written, by the writer or by a caller that found nothing to share a commit with. */
+    private final ReentrantLock writing = new ReentrantLock();
+    private final LongAdder alone = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder batchedEvents = new LongAdder();
 
     public AuditLog(ResourceStore store) {
         this.store = store;
-        this.writer = new BatchWriter<>("audit-writer", QUEUE_CAPACITY, MAX_BATCH, Duration.ofSeconds(30), this::write,
+        this.writer = new BatchWriter<>("audit-writer", QUEUE_CAPACITY, MAX_BATCH, Duration.ofSeconds(30), writing, this::write,
                 (batch, e) -> {
                     log.error("the audit writer failed; its batch is released", e);
                     batch.forEach(p -> p.committed().completeExceptionally(e));
@@ -99,7 +115,17 @@ public final class AuditLog implements AutoCloseable {
     public void record(String projectId, ObjectNode event, Collection<Destination> destinations) {
         if (destinations.contains(Destination.LOG)) log.info("{}", event);
         if (!destinations.contains(Destination.RESOURCE)) return;
-        var pending = new Pending(new Stored(projectId, event), new CompletableFuture<>());
+        var stored = new Stored(projectId, event);
+        if (writer.queued() == 0 && writing.tryLock()) {
+            try {
+                storeAll(List.of(stored)); // nothing to share a commit with: no hand-off to the writer and back
+                alone.increment();
+            } finally {
+                writing.unlock();
+            }
+            return;
+        }
+        var pending = new Pending(stored, new CompletableFuture<>());
         if (!writer.offer(pending) || writer.takeBackIfClosed(pending)) {
             storeAll(List.of(pending.event()));
             return;
@@ -116,13 +142,19 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    public Commits commits() {
+        return new Commits(alone.sum(), batches.sum(), batchedEvents.sum());
+    }
+
     /** How many events wait for the writer. */
     public int queued() {
         return writer.queued();
     }
 
-    private void write(List<Pending> batch) {
+    private void write(List<Pending> batch) { // the writer holds `writing`
         storeAll(batch.stream().map(Pending::event).toList()); // failures are logged there, one by one
+        batches.increment();
+        batchedEvents.add(batch.size());
         batch.forEach(p -> p.committed().complete(null));
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,7 @@ class AuditLogTest {
         String marker = UUID.randomUUID().toString();
         int callers = 24;
         var notVisibleOnReturn = new ConcurrentLinkedQueue<Integer>();
+        var commits = new AtomicReference<AuditLog.Commits>();
         try (var audit = new AuditLog(store); var pool = Executors.newFixedThreadPool(callers)) {
             // another transaction holds the history table: the writer's first commit waits, the others queue
             try (Connection blocker = TestServer.get().server().database().dataSource().getConnection()) {
@@ -56,14 +58,29 @@ class AuditLogTest {
                 blocker.rollback();
                 for (var call : calls) call.get(30, TimeUnit.SECONDS);
             }
+            commits.set(audit.commits());
         }
         assertThat(notVisibleOnReturn).isEmpty();
+        assertThat(commits.get().alone()).isLessThanOrEqualTo(1); // the first caller found the writer idle
+        assertThat(commits.get().batchedEvents()).isGreaterThanOrEqualTo(callers - 1);
         var transactions = jdbc.query("select count(distinct xmin::text) from resource where resource_type = 'AuditEvent'"
                 + " and content::jsonb ->> 'outcomeDesc' like ?", rs -> rs.getLong(1), marker + "%");
         assertThat(transactions.getFirst()).isBetween(1L, 2L); // the first caller's, then everyone else's
         var history = jdbc.query("select count(*) from resource_history where resource_type = 'AuditEvent'"
                 + " and content::jsonb ->> 'outcomeDesc' like ?", rs -> rs.getLong(1), marker + "%");
         assertThat(history).containsExactly((long) callers);
+    }
+
+    @Test
+    void a_caller_that_finds_the_writer_idle_commits_its_event_itself() {
+        String marker = UUID.randomUUID().toString();
+        try (var audit = new AuditLog(store)) {
+            for (int i = 0; i < 3; i++) {
+                audit.record(projectId, event(marker, i), EnumSet.of(AuditLog.Destination.RESOURCE));
+                assertThat(count(marker, i)).isEqualTo(1); // committed when record returns, as with the writer
+            }
+            assertThat(audit.commits()).isEqualTo(new AuditLog.Commits(3, 0, 0));
+        }
     }
 
     @Test
