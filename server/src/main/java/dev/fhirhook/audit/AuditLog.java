@@ -69,8 +69,8 @@ public final class AuditLog implements AutoCloseable {
 
     public AuditLog(ResourceStore store) {
         this.store = store;
-        this.writer = new BatchWriter<>("audit-writer", QUEUE_CAPACITY, MAX_BATCH, Duration.ofSeconds(30), writing, this::write,
-                (batch, e) -> {
+        this.writer = new BatchWriter<>("audit-writer", QUEUE_CAPACITY, MAX_BATCH, Duration.ofSeconds(30), writing,
+                this::write, (batch, e) -> {
                     log.error("the audit writer failed; its batch is released", e);
                     batch.forEach(p -> p.committed().completeExceptionally(e));
                 });
@@ -142,6 +142,7 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** How the stored events were committed so far (alone or shared): how well the group commit groups. */
     public Commits commits() {
         return new Commits(alone.sum(), batches.sum(), batchedEvents.sum());
     }
