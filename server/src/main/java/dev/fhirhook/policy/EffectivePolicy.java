@@ -259,9 +259,7 @@ public final class EffectivePolicy {
 
     private static boolean covers(PolicyRule rule, String type, Interaction interaction) {
         if (rule.resourceType() == null) return true; // unreadable type: it might have been meant for this one
-        if (!rule.interactions().contains(interaction)) return false;
-        if (rule.resourceType().equals("*")) return !PROJECT_ADMIN_TYPES.contains(type);
-        return rule.resourceType().equals(type);
+        return rule.interactions().contains(interaction) && names(rule, type);
     }
 
     private Candidate candidate(PolicyRule rule, String type) {

@@ -17,6 +17,12 @@ final class IndexProbe {
         return jdbc.query("select indexdef from pg_indexes where indexname = ?", rs -> rs.getString(1), index).getFirst();
     }
 
+    /** The names of {@code table}'s indexes, in order. */
+    static java.util.List<String> names(Jdbc jdbc, String table) {
+        return jdbc.query("select indexname from pg_indexes where tablename = ? order by indexname",
+                rs -> rs.getString(1), table);
+    }
+
     /** The plan's one {@code Index Cond} line; fails when it has none or several. */
     static String onlyIndexCondition(String plan) {
         var conditions = plan.lines().filter(l -> l.contains("Index Cond")).toList();

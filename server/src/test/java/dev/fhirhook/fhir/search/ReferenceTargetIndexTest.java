@@ -16,8 +16,7 @@ class ReferenceTargetIndexTest {
 
     @Test
     void references_are_no_longer_indexed_by_target_first() {
-        assertThat(jdbc.query("select indexname from pg_indexes where tablename = 'search_reference' order by 1",
-                rs -> rs.getString(1)))
+        assertThat(IndexProbe.names(jdbc, "search_reference"))
                 .containsExactly("search_reference_lookup", "search_reference_resource", "search_reference_url");
     }
 

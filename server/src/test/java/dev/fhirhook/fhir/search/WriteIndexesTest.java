@@ -14,16 +14,11 @@ import org.junit.jupiter.api.Test;
 class WriteIndexesTest {
     private final Jdbc jdbc = TestServer.get().server().database().jdbc();
 
-    private java.util.List<String> indexes(String table) {
-        return jdbc.query("select indexname from pg_indexes where tablename = ? order by indexname",
-                rs -> rs.getString(1), table);
-    }
-
     @Test
     void a_history_entry_and_a_date_row_each_pay_for_the_indexes_that_queries_use_and_no_more() {
-        assertThat(indexes("resource_history"))
+        assertThat(IndexProbe.names(jdbc, "resource_history"))
                 .containsExactly("resource_history_instance", "resource_history_pkey", "resource_history_project_type");
-        assertThat(indexes("search_date")).containsExactly("search_date_range", "search_date_resource");
+        assertThat(IndexProbe.names(jdbc, "search_date")).containsExactly("search_date_range", "search_date_resource");
     }
 
     @Test
