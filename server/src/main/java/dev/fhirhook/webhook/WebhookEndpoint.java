@@ -47,6 +47,7 @@ public final class WebhookEndpoint implements AutoCloseable {
     private final BotLimits limits;
     private final WebhookAudit audit;
     private final WebhookMetrics metrics = new WebhookMetrics();
+    private final AuditLog runAudits;
     private final BotExecutor executor;
     private final Clock clock;
     private final long serverMaxBodyBytes;
@@ -56,6 +57,7 @@ public final class WebhookEndpoint implements AutoCloseable {
         this.targets = new WebhookTargets(parts.store(), parts.policies(), parts.secrets(), clock, serverMaxBodyBytes);
         this.limits = new BotLimits(clock);
         this.audit = new WebhookAudit(parts.auditLog(), clock, metrics, WebhookAudit.DEFAULT_CAPACITY);
+        this.runAudits = parts.auditLog();
         this.executor = parts.executor();
         this.clock = clock;
         this.serverMaxBodyBytes = serverMaxBodyBytes;
@@ -75,7 +77,7 @@ public final class WebhookEndpoint implements AutoCloseable {
 
     /** This node's counters, for {@code GET /admin/webhook-metrics}. */
     public ObjectNode metrics() {
-        return metrics.json(audit.queued());
+        return metrics.json(audit.queued(), runAudits.commits());
     }
 
     /**

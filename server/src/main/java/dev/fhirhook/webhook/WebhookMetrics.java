@@ -2,14 +2,15 @@ package dev.fhirhook.webhook;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fhirhook.audit.AuditLog;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * In-memory counters of this node's webhook traffic since start: requests handed to a bot, each refusal reason,
- * handshakes, and the fate of the refusal AuditEvents (written, dropped because the queue was full, failed).
- * Lock-free; thread-safe.
+ * handshakes, and the fate of the refusal AuditEvents (written, dropped because the queue was full, failed);
+ * beside them, how the bot runs' own AuditEvents were committed. Lock-free; thread-safe.
  */
 public final class WebhookMetrics {
     private final LongAdder accepted = new LongAdder();
@@ -39,9 +40,11 @@ public final class WebhookMetrics {
 
     /**
      * {@code {"accepted": n, "handshakes": n, "refused": {"<reason>": n, ...}, "audit": {"written": n, "dropped":
-     * n, "failed": n, "queued": n}}}; every reason is listed, zero or not.
+     * n, "failed": n, "queued": n}, "runAudit": {"alone": n, "batches": n, "batchedEvents": n}}}; every reason is
+     * listed, zero or not. {@code runAudit} counts every bot run's AuditEvent on this node, webhook or
+     * {@code $execute}: those committed alone by their run, the writer's shared commits, and the events in them.
      */
-    public ObjectNode json(int queued) {
+    public ObjectNode json(int queued, AuditLog.Commits runAudits) {
         var out = JsonNodeFactory.instance.objectNode();
         out.put("accepted", accepted.sum());
         out.put("handshakes", byReason.get(Reason.HANDSHAKE).sum());
@@ -54,6 +57,10 @@ public final class WebhookMetrics {
         audit.put("dropped", auditDropped.sum());
         audit.put("failed", auditFailed.sum());
         audit.put("queued", queued);
+        var runs = out.putObject("runAudit");
+        runs.put("alone", runAudits.alone());
+        runs.put("batches", runAudits.batches());
+        runs.put("batchedEvents", runAudits.batchedEvents());
         return out;
     }
 }

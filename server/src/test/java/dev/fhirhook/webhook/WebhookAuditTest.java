@@ -155,6 +155,27 @@ class WebhookAuditTest {
     }
 
     @Test
+    void the_metrics_say_how_the_bot_runs_audit_events_were_committed() {
+        var before = TestServer.get().admin().get("/admin/webhook-metrics").json().path("runAudit");
+        var hook = hook("").deploy("exports.handler = async () => 'ok';");
+        String body = Hooks.invoicePaid("evt_metrics_1", "in_metrics_1");
+        var reply = hook.post(body, Map.of("Stripe-Signature",
+                Hooks.stripeSignature(Hooks.STRIPE_SECRET, Instant.now().getEpochSecond(), Hooks.utf8(body))));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+
+        var after = TestServer.get().admin().get("/admin/webhook-metrics").json().path("runAudit");
+        // the reply waited for the run's AuditEvent: it is counted, alone or in a shared commit (other tests' runs
+        // may be counted too)
+        long events = after.path("alone").asLong() + after.path("batchedEvents").asLong();
+        long eventsBefore = before.path("alone").asLong() + before.path("batchedEvents").asLong();
+        assertThat(events).isGreaterThan(eventsBefore);
+        assertThat(after.path("batches").asLong()).isLessThanOrEqualTo(after.path("batchedEvents").asLong());
+
+        var json = new WebhookMetrics().json(0, new AuditLog.Commits(5, 2, 7)).path("runAudit");
+        assertThat(json.toString()).isEqualTo("{\"alone\":5,\"batches\":2,\"batchedEvents\":7}");
+    }
+
+    @Test
     void a_full_audit_queue_drops_and_counts_instead_of_waiting() throws Exception {
         var database = TestServer.get().server().database();
         var types = ResourceTypes.load();
@@ -172,7 +193,7 @@ class WebhookAuditTest {
             }
             millis = (System.nanoTime() - started) / 1_000_000;
         } // close() writes what is still queued
-        var json = metrics.json(0);
+        var json = metrics.json(0, new AuditLog.Commits(0, 0, 0));
         long written = json.path("audit").path("written").asLong();
         long dropped = json.path("audit").path("dropped").asLong();
         assertThat(json.path("refused").path("signature-mismatch").asLong()).isEqualTo(n);
