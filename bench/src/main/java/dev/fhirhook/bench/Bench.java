@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 public final class Bench {
     private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]*)\"");
     private static final Pattern PATIENT_ID = Pattern.compile("/Patient/([A-Za-z0-9.-]{1,64})(?:/|$)");
+    private static final Pattern RUN_AUDIT = Pattern.compile(
+            "\"runAudit\":\\{\"alone\":(\\d+),\"batches\":(\\d+),\"batchedEvents\":(\\d+)}");
 
     private final Options options;
     private final Target target;
@@ -122,7 +124,12 @@ public final class Bench {
                     if (scenario == null) continue;
                     System.err.printf("bench: %s at concurrency %d (%s warm-up + %s)...%n", name, concurrency,
                             seconds(options.warmup()), seconds(options.duration()));
+                    var auditsBefore = name.equals("webhook") ? runAudits() : Optional.<RunAudits>empty();
                     var result = LoadRun.run(scenario, concurrency, options.warmup(), options.duration(), cpu);
+                    if (auditsBefore.isPresent() && pgWebhook.isPresent()) {
+                        var after = runAudits();
+                        if (after.isPresent()) pgWebhook.get().serverGrouped(concurrency, after.get().eventsPerCommitSince(auditsBefore.get()));
+                    }
                     results.add(result);
                     printRow(result, options.serverPid().flatMap(ProcessMemory::of));
                 }
@@ -132,6 +139,7 @@ public final class Bench {
             if (pgWebhook.isPresent()) pgWebhook.get().tearDown();
         }
         printErrors(results);
+        if (pgWebhook.isPresent()) printAuditGrouping(pgWebhook.get());
         printInterference(results);
         if (webhooks != null) printWebhookMetrics();
     }
@@ -151,6 +159,37 @@ public final class Bench {
         out.println("- warm-up: " + seconds(length) + " of webhook and webhook-quiet load at 16 connections before the"
                 + " first row (" + ops + " events, not counted), so that the rows measure the compiled bot path");
         out.println();
+    }
+
+    /** The server's count of bot-run AuditEvents and of the commits they went in (GET /admin/webhook-metrics). */
+    private record RunAudits(long alone, long batches, long batchedEvents) {
+        /** The events per commit since {@code before}: 1 when every run committed its own. */
+        double eventsPerCommitSince(RunAudits before) {
+            long commits = alone + batches - before.alone - before.batches;
+            long events = alone + batchedEvents - before.alone - before.batchedEvents;
+            return commits <= 0 ? 1 : (double) events / commits;
+        }
+    }
+
+    private Optional<RunAudits> runAudits() throws IOException {
+        try (var admin = target.open(true)) {
+            var response = admin.get(target.path("admin/webhook-metrics"));
+            var m = RUN_AUDIT.matcher(response.status() == 200 ? admin.bodyText() : "");
+            return m.find() ? Optional.of(new RunAudits(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
+                    Long.parseLong(m.group(3)))) : Optional.empty();
+        }
+    }
+
+    /** How the pg-webhook rows grouped their AuditEvents, and whence. */
+    private void printAuditGrouping(PgWebhookScenario floor) {
+        if (floor.used().isEmpty()) return;
+        out.println();
+        out.println("AuditEvents per commit in the pg-webhook rows:");
+        floor.used().forEach((concurrency, grouping) -> out.printf(Locale.ROOT, "- at %d: %d, %s%n", concurrency,
+                grouping.perCommit(), grouping.measured().isPresent()
+                        ? String.format(Locale.ROOT, "as the server grouped them in the webhook row at %d (%.2f per commit)",
+                                concurrency, grouping.measured().getAsDouble())
+                        : "as a run that finishes alone commits its own (no webhook row at " + concurrency + " before it)"));
     }
 
     /** The server's own webhook counters: how many refusals were audited, and how many audit events it dropped. */

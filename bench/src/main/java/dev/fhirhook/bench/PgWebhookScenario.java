@@ -6,7 +6,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The PostgreSQL part of one {@code webhook} row's request, alone: the statements the server sends for a bot run
@@ -15,15 +20,16 @@ import java.util.UUID;
  *
  * <p>Per operation: the advisory lock and the conditional search in one round trip, then the Invoice with its
  * history entry and three index rows in one statement and a durable commit, in a second one (the server defers a
- * write's last statement to its commit). Every third operation also writes three AuditEvents (seven index rows
- * each) in one transaction with {@code synchronous_commit = off}, in one round trip, as the server's group commit
- * does (about three events per batch at 16 connections; fewer at 2, where this row is optimistic).
- * Rows go to a project of their own, deleted afterwards. What this row reaches is an upper bound for the
- * {@code webhook} row on the same machine: the server does all of this and its own work besides.
+ * write's last statement to its commit). Then the run's AuditEvent (seven index rows) with
+ * {@code synchronous_commit = off}, in one round trip with its commit, grouped as the server grouped them: a
+ * worker writes its events {@code k} at a time, where {@code k} is the number of events per commit that the server
+ * reported for the {@code webhook} row at the same concurrency ({@link #serverGrouped}), rounded, or 1 when no
+ * such row ran before this one (a run that finishes alone commits its own event). Rows go to a project of their
+ * own, deleted afterwards. What this row reaches is an upper bound for the {@code webhook} row on the same
+ * machine: the server does all of this and its own work besides.
  */
-record PgWebhookScenario(String jdbcUrl) implements Scenario {
+final class PgWebhookScenario implements Scenario {
     static final String PROJECT = "bench-pg-webhook";
-    static final int AUDIT_BATCH = 3;
     private static final String SYSTEM = "https://stripe.com/invoice/id";
     private static final String BOT = "Bot/00000000-0000-4000-8000-00000000b07";
     private static final String[] TABLES = {"resource", "resource_history", "search_token", "search_string",
@@ -56,6 +62,27 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
             select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[]))
             select count(*) from r""";
 
+    /** The events per commit a row used, and what the server reported for that concurrency, if it did. */
+    record Grouping(int perCommit, OptionalDouble measured) {}
+
+    private final String jdbcUrl;
+    private final Map<Integer, Double> serverGrouped = new ConcurrentHashMap<>();
+    private final Map<Integer, Grouping> used = new ConcurrentSkipListMap<>();
+
+    PgWebhookScenario(String jdbcUrl) {
+        this.jdbcUrl = jdbcUrl;
+    }
+
+    /** Records how many AuditEvents the server put in one commit, on average, in the webhook row at a concurrency. */
+    void serverGrouped(int concurrency, double eventsPerCommit) {
+        serverGrouped.put(concurrency, eventsPerCommit);
+    }
+
+    /** The grouping each concurrency's row used, by concurrency. */
+    Map<Integer, Grouping> used() {
+        return used;
+    }
+
     @Override
     public String name() {
         return "pg-webhook";
@@ -81,6 +108,9 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
         var invoice = connection.prepareStatement(INSERT_INVOICE + ";\ncommit");
         var audit = connection.prepareStatement("set local synchronous_commit = off;\n" + INSERT_AUDIT + ";\ncommit");
         String prefix = "in_pgw_" + UUID.randomUUID() + "_"; // each row's workers write new Invoices, as the webhook row does
+        var measured = Optional.ofNullable(serverGrouped.get(concurrency));
+        int perCommit = (int) Math.max(1, Math.round(measured.orElse(1.0)));
+        used.put(concurrency, new Grouping(perCommit, measured.map(OptionalDouble::of).orElse(OptionalDouble.empty())));
         long[] written = {0};
         return PgCommitScenario.worker(connection, i -> {
             String code = prefix + written[0];
@@ -98,8 +128,8 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
             }
             writeInvoice(connection, invoice, code);
             connection.commit(); // sends nothing: the statement's commit ended the transaction
-            if (++written[0] % AUDIT_BATCH == 0) {
-                writeAuditEvents(connection, audit);
+            if (++written[0] % perCommit == 0) {
+                writeAuditEvents(connection, audit, perCommit);
                 connection.commit();
             }
             return Outcome.EXPECTED;
@@ -129,8 +159,7 @@ record PgWebhookScenario(String jdbcUrl) implements Scenario {
         insert.execute();
     }
 
-    private static void writeAuditEvents(Connection c, PreparedStatement insert) throws SQLException {
-        int n = AUDIT_BATCH;
+    private static void writeAuditEvents(Connection c, PreparedStatement insert, int n) throws SQLException {
         String now = Instant.now().toString();
         String[] ids = new String[n], versions = new String[n], contents = new String[n];
         for (int k = 0; k < n; k++) {
