@@ -126,9 +126,9 @@ public final class Bench {
                             seconds(options.warmup()), seconds(options.duration()));
                     var auditsBefore = name.equals("webhook") ? runAudits() : Optional.<RunAudits>empty();
                     var result = LoadRun.run(scenario, concurrency, options.warmup(), options.duration(), cpu);
-                    if (auditsBefore.isPresent() && pgWebhook.isPresent()) {
-                        var after = runAudits();
-                        if (after.isPresent()) pgWebhook.get().serverGrouped(concurrency, after.get().eventsPerCommitSince(auditsBefore.get()));
+                    var auditsAfter = auditsBefore.isPresent() ? runAudits() : Optional.<RunAudits>empty();
+                    if (auditsAfter.isPresent() && pgWebhook.isPresent()) {
+                        pgWebhook.get().serverGrouped(concurrency, auditsAfter.get().eventsPerCommitSince(auditsBefore.get()));
                     }
                     results.add(result);
                     printRow(result, options.serverPid().flatMap(ProcessMemory::of));

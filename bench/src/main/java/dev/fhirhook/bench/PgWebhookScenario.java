@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,9 +107,9 @@ final class PgWebhookScenario implements Scenario {
         var invoice = connection.prepareStatement(INSERT_INVOICE + ";\ncommit");
         var audit = connection.prepareStatement("set local synchronous_commit = off;\n" + INSERT_AUDIT + ";\ncommit");
         String prefix = "in_pgw_" + UUID.randomUUID() + "_"; // each row's workers write new Invoices, as the webhook row does
-        var measured = Optional.ofNullable(serverGrouped.get(concurrency));
-        int perCommit = (int) Math.max(1, Math.round(measured.orElse(1.0)));
-        used.put(concurrency, new Grouping(perCommit, measured.map(OptionalDouble::of).orElse(OptionalDouble.empty())));
+        Double measured = serverGrouped.get(concurrency);
+        int perCommit = measured == null ? 1 : (int) Math.max(1, Math.round(measured));
+        used.put(concurrency, new Grouping(perCommit, measured == null ? OptionalDouble.empty() : OptionalDouble.of(measured)));
         long[] written = {0};
         return PgCommitScenario.worker(connection, i -> {
             String code = prefix + written[0];
