@@ -76,8 +76,8 @@ public final class Bench {
         // the webhook bots are set up (and, when they run, primed with events) before ANALYZE, like the seeds: see
         // WebhookScenario.prime
         var webhooks = options.scenarios().stream().anyMatch(Options.WEBHOOK_SCENARIOS::contains)
-                ? WebhookScenario.setUp(target, options.scenarios().contains("webhook")
-                        || options.scenarios().contains("webhook-quiet")) : null;
+                ? WebhookScenario.setUp(target, options.scenarios().stream().anyMatch(s -> !s.equals("webhook-forged")
+                        && Options.WEBHOOK_SCENARIOS.contains(s))) : null;
         if (webhooks != null && webhooks.quietBot() != null) {
             WebhookScenario.prime(target, webhooks, WebhookScenario.PRIMING);
             if (!options.loadWarmup().isZero()) warmUpWebhooks(webhooks, options.loadWarmup());
@@ -118,6 +118,7 @@ public final class Bench {
                         case "exec-upsert" -> HttpScenario.executeUpsert(target, upsertBot);
                         case "webhook" -> WebhookScenario.signed(target, webhooks.bot());
                         case "webhook-quiet" -> WebhookScenario.signedQuiet(target, webhooks.quietBot());
+                        case "webhook-update" -> WebhookScenario.updates(target, webhooks.bot(), concurrency);
                         case "webhook-forged" -> WebhookScenario.forged(target, webhooks.bot());
                         default -> throw new IllegalStateException(name);
                     };
@@ -331,7 +332,7 @@ public final class Bench {
     }
 
     static final String ROW =
-            "| %-11s | %4s | %8s | %8s | %7s | %7s | %7s | %6s | %6s | %7s | %4s | %4s | %6s | %5s | %6s | %6s |%n";
+            "| %-14s | %4s | %8s | %8s | %7s | %7s | %7s | %6s | %6s | %7s | %4s | %4s | %6s | %5s | %6s | %6s |%n";
 
     private void printTableHead() {
         printTableHead(out);
@@ -340,7 +341,7 @@ public final class Bench {
     static void printTableHead(PrintStream out) {
         out.printf(ROW, "scenario", "conc", "ops", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB", "peak MB",
                 "srv%", "pg%", "bench%", "kern%", "other%", "steal%");
-        out.println("| :---------- | ---: | -------: | -------: | ------: | ------: | ------: | -----: | -----: | ------: | ---: | ---: | -----: | ----: | -----: | -----: |");
+        out.println("| :------------- | ---: | -------: | -------: | ------: | ------: | ------: | -----: | -----: | ------: | ---: | ---: | -----: | ----: | -----: | -----: |");
         out.flush();
     }
 

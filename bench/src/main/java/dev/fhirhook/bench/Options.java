@@ -14,9 +14,9 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
     /** What runs by default; {@code search} and the bot rows only when asked for, so default runs stay comparable. */
     static final List<String> DEFAULT_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update");
     static final List<String> ALL_SCENARIOS = List.of("healthcheck", "pg-commit", "create", "read", "update", "search",
-            "exec-trivial", "exec-upsert", "webhook", "webhook-quiet", "webhook-forged", "pg-webhook");
+            "exec-trivial", "exec-upsert", "webhook", "webhook-quiet", "webhook-update", "webhook-forged", "pg-webhook");
     /** Rows that need the webhook bots (bench/run-webhook runs them). */
-    static final List<String> WEBHOOK_SCENARIOS = List.of("webhook", "webhook-quiet", "webhook-forged");
+    static final List<String> WEBHOOK_SCENARIOS = List.of("webhook", "webhook-quiet", "webhook-update", "webhook-forged");
 
     static final String USAGE = """
             usage: java -jar fhirhook-bench.jar --url http://127.0.0.1:PORT/ --user ID --secret SECRET [options]
@@ -25,15 +25,17 @@ record Options(String url, String user, String secret, Optional<Long> serverPid,
                                    without it the pg-commit and pg-webhook floors are skipped
               --duration SECONDS   measured time per scenario and concurrency (default 10)
               --warmup SECONDS     unmeasured time before each measurement (default 3)
-              --load-warmup SECONDS  with webhook or webhook-quiet: unmeasured load on both webhook bots at 16
-                                   connections before the first row, so that the rows measure the bot path once
-                                   the JIT has compiled it (default 0; bench/run-webhook passes 60)
+              --load-warmup SECONDS  with webhook, webhook-quiet or webhook-update: unmeasured load on both
+                                   webhook bots at 16 connections before the first row, so that the rows
+                                   measure the bot path once the JIT has compiled it (default 0;
+                                   bench/run-webhook passes 60)
               --concurrency LIST   comma-separated worker counts (default 1,16,64)
               --scenarios LIST     subset of healthcheck,pg-commit,create,read,update,search,exec-trivial,exec-upsert,
-                                   webhook,webhook-quiet,webhook-forged (default: the first five; exec-* are the
-                                   bot $execute rows; webhook is a Stripe-signed event to a bot that upserts an
-                                   Invoice, webhook-quiet the same bot with auditEventTrigger on-error,
-                                   webhook-forged the same events with a forged signature, pg-webhook the
+                                   webhook,webhook-quiet,webhook-update,webhook-forged,pg-webhook (default: the first
+                                   five; exec-* are the bot $execute rows; webhook is a Stripe-signed event to a bot
+                                   that upserts a new Invoice, webhook-quiet the same bot with auditEventTrigger
+                                   on-error, webhook-update events that update existing Invoices, webhook-forged
+                                   the webhook row's events with a forged signature, pg-webhook the
                                    webhook row's PostgreSQL statements alone over JDBC, needs --pg-data)
               --seed N             Patients created up front for read, update and search (default 200)
               --policy JSON        run create, read, update and search as the client of a project of its own

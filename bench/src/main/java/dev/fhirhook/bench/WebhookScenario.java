@@ -10,8 +10,11 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The seed's flow under load: a Stripe-signed {@code invoice.paid} event POSTed to {@code /webhook/{membership}},
  * verified by the server ({@code stripe} preset), then run by a deployed bot that upserts the Invoice by its
- * Stripe id (a conditional update). Every request is a distinct event for a distinct invoice. The forged variant
- * sends the same events signed with a wrong secret: the server must refuse each with 401 before any bot runs.
+ * Stripe id (a conditional update). Every request is a distinct event for a distinct invoice, so every upsert
+ * creates. The update variant sends {@code invoice.paid} events for invoices that exist, as most of a provider's
+ * events are (Stripe sends {@code invoice.created}, {@code invoice.finalized}, then {@code invoice.paid} for each),
+ * so every upsert finds its Invoice and writes a new version of it. The forged variant sends the creating events
+ * signed with a wrong secret: the server must refuse each with 401 before any bot runs.
  *
  * <p>{@link #setUp} creates, with the admin client, a Project with the signing secret, an AccessPolicy limited
  * to Invoice, the Bot ({@code publicWebhook}, {@code webhook.verify}) and its ProjectMembership, and deploys the
@@ -122,6 +125,44 @@ final class WebhookScenario {
         return scenario("webhook-quiet", target, path, SECRET, 200);
     }
 
+    /** Invoices per worker that the update row cycles through: few enough that each is updated many times a row. */
+    static final int UPDATED_PER_WORKER = 16;
+
+    /**
+     * Signed {@code invoice.paid} events to the bot for invoices it created before the row: 200 each, each a new
+     * version of an existing Invoice. Worker {@code w} updates its own {@link #UPDATED_PER_WORKER} invoices in turn,
+     * so workers never wait on each other's criteria lock, and each event pays a different amount, so that no update
+     * is a no-op (the server keeps the current version when the content is the same). Creates the invoices first,
+     * one event each over one connection, for {@code concurrency} workers.
+     */
+    static HttpScenario updates(Target target, String path, int concurrency) throws IOException {
+        String run = Long.toString(System.nanoTime());
+        try (var connection = target.open(false)) {
+            for (int w = 0; w < concurrency; w++) {
+                for (int k = 0; k < UPDATED_PER_WORKER; k++) {
+                    byte[] body = event("created_" + run + "_" + w + "_" + k, updatedInvoice(run, w, k), "invoice.created",
+                            "open", 0).getBytes(StandardCharsets.UTF_8);
+                    var response = connection.send("POST", path, "application/json", body,
+                            "Stripe-Signature: " + stripeSignature(SECRET, Instant.now().getEpochSecond(), body));
+                    if (response.status() != 200) {
+                        throw new IllegalStateException("webhook-update set-up: " + path + " answered " + response.status()
+                                + ": " + connection.bodyText());
+                    }
+                }
+            }
+        }
+        return new HttpScenario("webhook-update", target, false, 200, (w, c, i) -> {
+            byte[] body = event("paid_" + run + "_" + w + "_" + i, updatedInvoice(run, w, (int) (i % UPDATED_PER_WORKER)),
+                    "invoice.paid", "paid", 100 + i).getBytes(StandardCharsets.UTF_8);
+            String signature = stripeSignature(SECRET, Instant.now().getEpochSecond(), body);
+            return new HttpScenario.Request("POST", path, "application/json", body, "Stripe-Signature: " + signature);
+        });
+    }
+
+    private static String updatedInvoice(String run, int worker, int k) {
+        return "in_upd_" + run + "_" + worker + "_" + k;
+    }
+
     /** The same events signed with another secret: 401 each, no bot run. */
     static HttpScenario forged(Target target, String path) {
         return scenario("webhook-forged", target, path, "whsec_forged_" + Long.toHexString(System.nanoTime()), 401);
@@ -137,20 +178,25 @@ final class WebhookScenario {
         });
     }
 
-    /** A Stripe {@code invoice.paid} event of about 1 KB, as Stripe sends it (trimmed). */
+    /** A Stripe {@code invoice.paid} event of about 1 KB for invoice {@code in_<id>}, as Stripe sends it (trimmed). */
     static String event(String id) {
+        return event(id, "in_" + id, "invoice.paid", "paid", 4200);
+    }
+
+    /** An invoice event of about 1 KB, as Stripe sends it (trimmed). */
+    static String event(String id, String invoiceId, String type, String status, long amountPaid) {
         return "{\"id\":\"evt_" + id + "\",\"object\":\"event\",\"api_version\":\"2024-06-20\",\"created\":1714000000,"
-                + "\"type\":\"invoice.paid\",\"livemode\":false,\"pending_webhooks\":1,\"request\":{\"id\":null,"
-                + "\"idempotency_key\":null},\"data\":{\"object\":{\"id\":\"in_" + id + "\",\"object\":\"invoice\","
+                + "\"type\":\"" + type + "\",\"livemode\":false,\"pending_webhooks\":1,\"request\":{\"id\":null,"
+                + "\"idempotency_key\":null},\"data\":{\"object\":{\"id\":\"" + invoiceId + "\",\"object\":\"invoice\","
                 + "\"account_country\":\"US\",\"account_name\":\"fhirhook bench\",\"amount_due\":4200,"
-                + "\"amount_paid\":4200,\"amount_remaining\":0,\"attempt_count\":1,\"attempted\":true,"
+                + "\"amount_paid\":" + amountPaid + ",\"amount_remaining\":0,\"attempt_count\":1,\"attempted\":true,"
                 + "\"billing_reason\":\"subscription_cycle\",\"collection_method\":\"charge_automatically\","
                 + "\"currency\":\"usd\",\"customer\":\"cus_bench\",\"customer_email\":\"patient@example.org\","
                 + "\"hosted_invoice_url\":\"https://invoice.stripe.com/i/acct_bench/test\",\"lines\":{\"object\":\"list\","
                 + "\"data\":[{\"id\":\"il_" + id + "\",\"object\":\"line_item\",\"amount\":4200,\"currency\":\"usd\","
                 + "\"description\":\"1 x Telehealth visit (at $42.00 / month)\",\"quantity\":1}],\"has_more\":false,"
                 + "\"total_count\":1},\"number\":\"BENCH-0001\",\"paid\":true,\"period_end\":1714000000,"
-                + "\"period_start\":1711408000,\"status\":\"paid\",\"subtotal\":4200,\"total\":4200}}}";
+                + "\"period_start\":1711408000,\"status\":\"" + status + "\",\"subtotal\":4200,\"total\":4200}}}";
     }
 
     static String stripeSignature(String secret, long t, byte[] body) {
