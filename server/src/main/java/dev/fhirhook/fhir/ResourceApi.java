@@ -85,10 +85,10 @@ public final class ResourceApi {
         String type = requireType(request);
         ObjectNode resource = resourceBody(request, type);
         return conditional.serialized(scope, type, request.query(), () -> store.inTransaction((tx, jdbc) -> {
-            var ids = conditional.lockAndMatch(jdbc, type, request.query(), scope, request.baseUrl());
-            if (ids.size() > 1) throw ApiException.multipleMatches();
+            var found = conditional.lockAndFind(jdbc, type, request.query(), scope, request.baseUrl());
+            if (found.size() > 1) throw ApiException.multipleMatches();
             JsonNode bodyId = resource.get("id");
-            if (ids.isEmpty()) {
+            if (found.isEmpty()) {
                 if (bodyId == null) {
                     var created = tx.create(scope, resource);
                     return written(request, created, 201).withHeader("Location", versionUrl(request, created));
@@ -103,12 +103,12 @@ public final class ResourceApi {
                 var response = written(request, written.resource(), written.created() ? 201 : 200);
                 return written.created() ? response.withHeader("Location", versionUrl(request, written.resource())) : response;
             }
-            String id = ids.getFirst();
-            if (bodyId != null && !bodyId.asText().equals(id)) {
+            var current = found.getFirst();
+            if (bodyId != null && !bodyId.asText().equals(current.id())) {
                 throw ApiException.badRequest("fhir.incorrect-id", "Resource id does not match the resource found by the criteria").at("id");
             }
-            resource.put("id", id);
-            var written = tx.update(scope, resource, ifMatch(request), "PUT");
+            resource.put("id", current.id());
+            var written = tx.updateLocked(scope, resource, ifMatch(request), "PUT", current);
             return written(request, written.resource(), 200);
         }));
     }

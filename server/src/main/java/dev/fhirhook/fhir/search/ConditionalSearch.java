@@ -2,7 +2,9 @@ package dev.fhirhook.fhir.search;
 
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
+import dev.fhirhook.fhir.StoredResource;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -50,6 +52,17 @@ public final class ConditionalSearch {
     /** Up to two ids matching {@code criteria}: enough to tell none, one and several apart. */
     public List<String> lockAndMatch(Jdbc tx, String type, Map<String, List<String>> criteria, Scope scope, String baseUrl) {
         return engine.lockAndMatchIds(tx, key(scope, type, criteria), type, parsed(type, criteria), scope, baseUrl, 2);
+    }
+
+    /**
+     * As {@link #lockAndMatch}, up to two matches' current versions, locked until the transaction ends and read in the
+     * same round trip as the lock: for a conditional update, which writes the one match it finds (see
+     * {@link ResourceStore#updateLocked}).
+     */
+    public List<StoredResource> lockAndFind(Jdbc tx, String type, Map<String, List<String>> criteria, Scope scope,
+            String baseUrl) {
+        return engine.lockAndMatchRows(tx, key(scope, type, criteria), type, parsed(type, criteria), scope, baseUrl, 2,
+                ResourceStore.CURRENT_ROW, ResourceStore::currentRow);
     }
 
     /**

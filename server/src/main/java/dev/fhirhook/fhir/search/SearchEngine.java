@@ -7,11 +7,13 @@ import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
 import dev.fhirhook.policy.Interaction;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * Runs searches: the page of matches (one row more than asked, to know whether there is a next page),
@@ -140,24 +142,36 @@ public final class SearchEngine {
      */
     public List<String> lockAndMatchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
             Scope scope, String baseUrl, int limit) {
-        return matchIds(tx, lockKey, type, criteria, scope, baseUrl, limit);
+        return match(tx, lockKey, type, criteria, scope, (policy, now) -> SearchSql.ids(type, criteria, scope, policy,
+                baseUrl, now, limit), rs -> rs.getString(1));
+    }
+
+    /**
+     * As {@link #lockAndMatchIds}, the matches' {@code columns} of their current rows (alias {@code r}), read by
+     * {@code rows} and locked {@code FOR UPDATE}, in the same round trip: for a conditional writer that goes on to
+     * write the one match, which it then need not read again.
+     */
+    public <T> List<T> lockAndMatchRows(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
+            Scope scope, String baseUrl, int limit, String columns, Jdbc.RowMapper<T> rows) {
+        return match(tx, lockKey, type, criteria, scope, (policy, now) -> SearchSql.rowsForUpdate(columns, type, criteria,
+                scope, policy, baseUrl, now, limit), rows);
     }
 
     /** As {@link #lockAndMatchIds}, without the lock: what the criteria match now, for checks that write nothing. */
     public List<String> matchIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope,
             String baseUrl, int limit) {
-        return matchIds(tx, null, type, criteria, scope, baseUrl, limit);
+        return match(tx, null, type, criteria, scope, (policy, now) -> SearchSql.ids(type, criteria, scope, policy,
+                baseUrl, now, limit), rs -> rs.getString(1));
     }
 
-    private List<String> matchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
-            Scope scope, String baseUrl, int limit) {
+    private <T> List<T> match(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria, Scope scope,
+            BiFunction<SearchSql.Policy, Instant, SearchSql.Statement> statement, Jdbc.RowMapper<T> rows) {
         var policy = new Decided(scope);
         policy.of(type); // decided once, for the check and the statement
         new HiddenSearch(policy::find).check(type, criteria);
-        var ids = SearchSql.ids(type, criteria, scope, policy, baseUrl, clock.instant(), limit);
-        if (lockKey == null) return policy.on(tx).query(ids.sql(), rs -> rs.getString(1), ids.args().toArray());
-        return policy.on(tx).queryAfter(ResourceStore.LOCK, new Object[] {lockKey}, ids.sql(), rs -> rs.getString(1),
-                ids.args().toArray());
+        var sql = statement.apply(policy, clock.instant());
+        if (lockKey == null) return policy.on(tx).query(sql.sql(), rows, sql.args().toArray());
+        return policy.on(tx).queryAfter(ResourceStore.LOCK, new Object[] {lockKey}, sql.sql(), rows, sql.args().toArray());
     }
 
     /**

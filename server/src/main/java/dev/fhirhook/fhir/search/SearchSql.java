@@ -84,10 +84,24 @@ final class SearchSql {
     /** The ids of the resources of {@code type} matching {@code criteria}, for conditional interactions. */
     static Statement ids(String type, List<SearchQuery.Criterion> criteria, Scope scope, Policy policy, String baseUrl,
             Instant now, int limit) {
+        return matching("r.id", "", type, criteria, scope, policy, baseUrl, now, limit);
+    }
+
+    /**
+     * As {@link #ids}, the matches' {@code columns} (of alias {@code r}), their rows locked {@code FOR UPDATE} until
+     * the transaction ends: for a writer that goes on to write the one it finds, without reading it again.
+     */
+    static Statement rowsForUpdate(String columns, String type, List<SearchQuery.Criterion> criteria, Scope scope,
+            Policy policy, String baseUrl, Instant now, int limit) {
+        return matching(columns, " for update of r", type, criteria, scope, policy, baseUrl, now, limit);
+    }
+
+    private static Statement matching(String columns, String suffix, String type, List<SearchQuery.Criterion> criteria,
+            Scope scope, Policy policy, String baseUrl, Instant now, int limit) {
         var s = new SearchSql(scope, policy, baseUrl, now);
-        s.sql.append("select r.id from resource r where ");
+        s.sql.append("select ").append(columns).append(" from resource r where ");
         s.filter("r", type, criteria);
-        s.sql.append(" order by r.id limit ?");
+        s.sql.append(" order by r.id limit ?").append(suffix);
         s.args.add(limit);
         return new Statement(s.sql.toString(), s.args);
     }
