@@ -43,9 +43,8 @@ public final class ResourceStore {
     private static final Logger LOG = LoggerFactory.getLogger(ResourceStore.class);
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final String COLUMNS = "resource_type, id, project_id, version_id, last_updated, deleted, content";
-    /** A current row's columns, of a {@code resource} table aliased {@code r}, as {@link #currentRow} reads them. */
-    public static final String CURRENT_ROW =
-            "r.resource_type, r.id, r.project_id, r.version_id, r.last_updated, r.deleted, r.content";
+    /** {@link #COLUMNS} of a {@code resource} table aliased {@code r}, as {@link #currentRow} reads them. */
+    public static final String CURRENT_ROW = "r." + COLUMNS.replace(", ", ", r.");
     private static final String HISTORY_COLUMNS =
             "resource_type, id, project_id, version_id, last_updated, deleted, request_method, content";
 

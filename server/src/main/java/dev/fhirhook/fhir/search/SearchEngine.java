@@ -142,8 +142,7 @@ public final class SearchEngine {
      */
     public List<String> lockAndMatchIds(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
             Scope scope, String baseUrl, int limit) {
-        return match(tx, lockKey, type, criteria, scope, (policy, now) -> SearchSql.ids(type, criteria, scope, policy,
-                baseUrl, now, limit), rs -> rs.getString(1));
+        return ids(tx, lockKey, type, criteria, scope, baseUrl, limit);
     }
 
     /**
@@ -160,7 +159,13 @@ public final class SearchEngine {
     /** As {@link #lockAndMatchIds}, without the lock: what the criteria match now, for checks that write nothing. */
     public List<String> matchIds(Jdbc tx, String type, List<SearchQuery.Criterion> criteria, Scope scope,
             String baseUrl, int limit) {
-        return match(tx, null, type, criteria, scope, (policy, now) -> SearchSql.ids(type, criteria, scope, policy,
+        return ids(tx, null, type, criteria, scope, baseUrl, limit);
+    }
+
+    /** The ids matching {@code criteria}, after the lock on {@code lockKey} unless it is null. */
+    private List<String> ids(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria, Scope scope,
+            String baseUrl, int limit) {
+        return match(tx, lockKey, type, criteria, scope, (policy, now) -> SearchSql.ids(type, criteria, scope, policy,
                 baseUrl, now, limit), rs -> rs.getString(1));
     }
 
