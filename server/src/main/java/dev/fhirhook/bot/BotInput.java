@@ -23,11 +23,12 @@ import java.util.Map;
  * key gives an array); GET as the query map; anything else as its text, or base64 when it is not valid UTF-8 —
  * a payload is never dropped. Media types are compared without their parameters. Pure.
  *
- * @param input the value for {@code event.input}
+ * @param input the value for {@code event.input}; null when {@code inputIsRawBody}
  * @param rawBody the body as received, as text (null for GET)
  * @param rawBodyBase64 whether {@code rawBody} (and a text {@code input}) are base64, because the bytes are not text
- * @param inputIsRawBody whether {@code input} is {@code rawBody} parsed as JSON, and JavaScript's {@code JSON.parse}
- *     gives the same from {@code rawBody} (so the sandbox may parse it there instead of getting both)
+ * @param inputIsRawBody whether {@code event.input} is {@code rawBody} parsed as JSON, checked here to parse, and
+ *     JavaScript's {@code JSON.parse} gives the same from {@code rawBody}: the sandbox parses it there, so it is not
+ *     built here
  */
 record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64, boolean inputIsRawBody) {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -44,15 +45,19 @@ record BotInput(JsonNode input, String rawBody, boolean rawBodyBase64, boolean i
             String text = decode(body, StandardCharsets.UTF_8);
             if (text == null) throw unparsable();
             if (text.isBlank()) return new BotInput(NODES.objectNode(), text, false, false);
-            JsonNode parsed;
             try {
-                parsed = FhirJson.parse(body);
+                // Jackson skips a byte order mark that JSON.parse refuses: such a body keeps Jackson's reading.
+                // Any other the sandbox parses from rawBody, so here it is only checked, not built.
+                if (text.startsWith("\uFEFF")) {
+                    JsonNode parsed = FhirJson.parse(body);
+                    if (!parsed.isContainerNode()) throw unparsable();
+                    return new BotInput(parsed, text, false, false);
+                }
+                if (!FhirJson.check(body).isStructStart()) throw unparsable();
+                return new BotInput(null, text, false, true);
             } catch (ApiException e) {
                 throw unparsable();
             }
-            if (!parsed.isObject() && !parsed.isArray()) throw unparsable();
-            // Jackson skips a byte order mark that JSON.parse refuses: such a body keeps Jackson's reading
-            return new BotInput(parsed, text, false, !text.startsWith("\uFEFF"));
         }
         if (type.equals("application/x-www-form-urlencoded")) {
             String text = decode(body, StandardCharsets.UTF_8);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +38,8 @@ public final class FhirJson {
      */
     private static final int MAX_STORED_NUMBER_DIGITS = 1100;
 
+    /** The longest string a request may hold, in characters: a body of no more bytes cannot hold a longer one. */
+    private static final int MAX_STRING_CHARS = 64 * 1024 * 1024;
     private static final ObjectMapper MAPPER = mapper(MAX_NUMBER_DIGITS);
     private static final ObjectMapper STORED = mapper(MAX_STORED_NUMBER_DIGITS);
 
@@ -44,7 +48,7 @@ public final class FhirJson {
                         .streamReadConstraints(StreamReadConstraints.builder()
                                 .maxNestingDepth(MAX_DEPTH)
                                 .maxNumberLength(maxNumberDigits)
-                                .maxStringLength(64 * 1024 * 1024)
+                                .maxStringLength(MAX_STRING_CHARS)
                                 .build())
                         .addDecorator((factory, generator) -> new DecimalWriter(generator))
                         .build())
@@ -76,6 +80,45 @@ public final class FhirJson {
         } catch (IOException e) {
             throw ApiException.badRequest("http.invalid-json", "Content could not be parsed");
         } catch (NumberFormatException e) { // an exponent beyond what BigDecimal holds, such as 1e99999999999
+            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: a number is out of range");
+        }
+    }
+
+    /**
+     * Checks request bytes as {@link #parse} would parse them, without building the tree: the same rules (duplicate
+     * keys, depth, number sizes, trailing content, invalid UTF-8) and the same 400 for a defect. For callers that
+     * hand the bytes on and need only to know they parse, such as a bot's JSON body, which the sandbox parses itself.
+     *
+     * @return the first token: {@code START_OBJECT}, {@code START_ARRAY} or a scalar's
+     */
+    public static JsonToken check(byte[] bytes) {
+        if (bytes.length == 0) throw ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
+        // the parser refuses a string over its limit only when the string is read, which this check does not do
+        if (bytes.length > MAX_STRING_CHARS) return parse(bytes).asToken();
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) throw ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
+            int depth = 0;
+            JsonToken token = first;
+            do {
+                switch (token) {
+                    case START_OBJECT, START_ARRAY -> depth++;
+                    case END_OBJECT, END_ARRAY -> depth--;
+                    case VALUE_NUMBER_FLOAT -> parser.getDecimalValue(); // as parse reads it: 1e99999999999 fails here
+                    default -> { }
+                }
+            } while (depth > 0 && (token = parser.nextToken()) != null);
+            if (parser.nextToken() != null) {
+                throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: content after the JSON value");
+            }
+            return first;
+        } catch (CharConversionException e) {
+            throw ApiException.badRequest("http.invalid-utf8", "Content could not be parsed: invalid UTF-8");
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: " + describe(e));
+        } catch (IOException e) {
+            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed");
+        } catch (NumberFormatException e) {
             throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: a number is out of range");
         }
     }

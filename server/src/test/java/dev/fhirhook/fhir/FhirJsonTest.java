@@ -49,4 +49,51 @@ class FhirJsonTest {
         assertThat(FhirJson.writtenDigits(node.get(3))).isEqualTo(4);
         assertThat(FhirJson.writtenDigits(node.get(4))).isEqualTo(30);
     }
+
+    /** Bodies that parse and bodies that do not, for {@link FhirJson#check} against {@link FhirJson#parse}. */
+    static java.util.stream.Stream<String> bodies() {
+        String deep = "[".repeat(FhirJson.MAX_DEPTH) + "]".repeat(FhirJson.MAX_DEPTH);
+        String tooDeep = "[".repeat(FhirJson.MAX_DEPTH + 1) + "]".repeat(FhirJson.MAX_DEPTH + 1);
+        return java.util.stream.Stream.of(
+                "{}", "[]", " {\"a\":[1,2.5,{\"b\":null}],\"c\":\"x\"} ", "{\"a\":{\"a\":{\"a\":1}}}",
+                "\"text\"", "12", "null", "true", "1.5", deep, tooDeep,
+                "{\"a\":1,\"a\":2}", "{\"x\":{\"a\":1,\"a\":2}}", "[{\"a\":1},{\"a\":2}]",
+                "{\"a\":1}}", "{\"a\":1} {\"b\":2}", "[1] x", "{\"a\":1} // comment", "[1,]", "{\"a\":1,}",
+                "{\"a\":", "[1, 2", "{\"a\":\"open}", "{'a':1}", "{a:1}", "[NaN]", "[Infinity]", "[-]", "[01]",
+                "[1e99999999999]", "[1e-99999999999]", "[" + "9".repeat(64) + "]", "[" + "9".repeat(65) + "]",
+                "[0." + "1".repeat(70) + "]", "[\"a\u0001b\"]", "[\"\\x\"]", "[\"\\u12\"]", " ", "\n\t",
+                "{\"a\":1}\u0000", "[1]\n\n", "{\"\":0}");
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("bodies")
+    void check_refuses_exactly_what_parse_refuses_and_names_the_same_first_token(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String parsed;
+        try {
+            parsed = "parses as " + FhirJson.parse(bytes).asToken();
+        } catch (dev.fhirhook.api.ApiException e) {
+            parsed = "refused " + e.status() + " " + e.code();
+        }
+        String checked;
+        try {
+            checked = "parses as " + FhirJson.check(bytes);
+        } catch (dev.fhirhook.api.ApiException e) {
+            checked = "refused " + e.status() + " " + e.code();
+        }
+        assertThat(checked).isEqualTo(parsed);
+    }
+
+    @Test
+    void check_refuses_invalid_utf8_and_an_empty_body_as_parse_does() {
+        for (byte[] bytes : new byte[][] {{'[', '"', (byte) 0xC3, (byte) 0x28, '"', ']'}, {'{', '"', (byte) 0xFF, '"', ':', '1', '}'}, {}}) {
+            var parse = org.assertj.core.api.Assertions.catchThrowableOfType(dev.fhirhook.api.ApiException.class,
+                    () -> FhirJson.parse(bytes));
+            var check = org.assertj.core.api.Assertions.catchThrowableOfType(dev.fhirhook.api.ApiException.class,
+                    () -> FhirJson.check(bytes));
+            assertThat(check).isNotNull();
+            assertThat(check.code()).isEqualTo(parse.code());
+            assertThat(check.text()).isEqualTo(parse.text());
+        }
+    }
 }

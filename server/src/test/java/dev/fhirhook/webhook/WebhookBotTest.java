@@ -9,6 +9,7 @@ import dev.fhirhook.testing.Api;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -224,6 +225,26 @@ class WebhookBotTest {
                 stripeSignature(Hooks.STRIPE_SECRET, now(), truncated)));
         assertThat(reply.status()).as(reply.toString()).isEqualTo(400);
         assertThat(reply.outcomeText()).isEqualTo("Content could not be parsed");
+    }
+
+    @Test
+    void a_correctly_signed_json_body_is_held_to_the_servers_json_rules_though_only_the_sandbox_parses_it() {
+        // the server checks the body without building it; what JSON.parse would accept but the server's JSON refuses
+        // (duplicate keys, a bare value, content after the value, a number beyond any decimal) still never runs
+        var hook = deployed(STRIPE, Map.of("STRIPE_WEBHOOK_SECRET", Hooks.STRIPE_SECRET), ECHO);
+        for (String body : List.of("{\"id\":\"a\",\"id\":\"b\"}", "{\"data\":{\"x\":1,\"x\":2}}", "\"evt\"", "42",
+                "{\"id\":1} {\"id\":2}", "{\"amount\":1e99999999999}", "[" + "[".repeat(300) + "]".repeat(300) + "]")) {
+            byte[] bytes = utf8(body);
+            var reply = hook.post("application/json", bytes, Map.of("Stripe-Signature",
+                    stripeSignature(Hooks.STRIPE_SECRET, now(), bytes)));
+            assertThat(reply.status()).as(body + " " + reply).isEqualTo(400);
+            assertThat(reply.outcomeText()).isEqualTo("Content could not be parsed");
+        }
+        byte[] fine = utf8("{\"id\":\"evt_ok\",\"data\":{\"object\":{\"amount_paid\":1.50,\"lines\":[1,2.5e3,null]}}}");
+        var reply = hook.post("application/json", fine, Map.of("Stripe-Signature",
+                stripeSignature(Hooks.STRIPE_SECRET, now(), fine)));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.json().path("input").path("data").path("object").path("lines").size()).isEqualTo(3);
     }
 
     @Test
