@@ -27,7 +27,7 @@ final class BotAudit {
     /**
      * One finished (or refused) run.
      *
-     * @param botJson the Bot's content, parsed once by the run
+     * @param botJson the Bot's content, as the run read it (possibly shared with other runs: read only)
      * @param reason null on success, else timeout, memory, error, rejected...
      */
     record Run(StoredResource bot, JsonNode botJson, StoredResource runAs, Optional<String> requester, Instant start,
@@ -67,8 +67,9 @@ final class BotAudit {
     private static ObjectNode event(Run run, JsonNode bot) {
         var m = FhirJson.mapper();
         ObjectNode event = m.createObjectNode().put("resourceType", "AuditEvent");
-        if (bot.path("meta").has("accounts")) event.putObject("meta").set("accounts", bot.path("meta").get("accounts"));
-        else if (bot.path("meta").has("account")) event.putObject("meta").set("account", bot.path("meta").get("account"));
+        // copies: the Bot's content may be shared by other runs, and the event is changed when it is stored
+        if (bot.path("meta").has("accounts")) event.putObject("meta").set("accounts", bot.path("meta").get("accounts").deepCopy());
+        else if (bot.path("meta").has("account")) event.putObject("meta").set("account", bot.path("meta").get("account").deepCopy());
         event.putObject("type").put("system", TYPE_SYSTEM).put("code", "execute");
         event.putObject("period").put("start", run.start().toString()).put("end", run.end().toString());
         event.put("recorded", run.end().toString());

@@ -39,12 +39,20 @@ public final class BotExecutor {
 
     /**
      * @param bot the Bot to run (already found and checked by the caller)
+     * @param botJson the Bot's content: code, event, limits, secrets and audit all read it; the run never changes it,
+     *     so a caller may share one parse between runs of the same version
      * @param runAs the ProjectMembership the bot acts as (already checked: active, a policy where needed)
      * @param requester the caller's profile reference ({@code ClientApplication/1}); empty for webhooks
      * @param request the request; its body is the exact bytes received
      */
-    public record Execution(StoredResource bot, StoredResource runAs, Optional<String> requester, ApiRequest request,
-            Origin origin) {}
+    public record Execution(StoredResource bot, JsonNode botJson, StoredResource runAs, Optional<String> requester,
+            ApiRequest request, Origin origin) {
+        /** With the Bot's content parsed for this run. */
+        public Execution(StoredResource bot, StoredResource runAs, Optional<String> requester, ApiRequest request,
+                Origin origin) {
+            this(bot, bot.json(), runAs, requester, request, origin);
+        }
+    }
 
     /** What the executor reads and writes through. */
     public record Backend(ResourceStore store, InProcessFhir fhir, Secrets secrets, MembershipPolicies policies,
@@ -87,7 +95,7 @@ public final class BotExecutor {
         var request = execution.request();
         Instant start = clock.instant();
         long t0 = System.nanoTime();
-        JsonNode bot = execution.bot().json(); // once per run: code, event, limits, secrets and audit all read it
+        JsonNode bot = execution.botJson();
         BotCode code;
         BotInput input;
         try {

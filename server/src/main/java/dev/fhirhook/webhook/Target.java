@@ -1,5 +1,6 @@
 package dev.fhirhook.webhook;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.fhirhook.fhir.StoredResource;
 import dev.fhirhook.policy.IpRules;
 import dev.fhirhook.webhook.signature.SignatureScheme;
@@ -10,11 +11,12 @@ import java.util.List;
  *
  * @param membership the ProjectMembership the bot runs as
  * @param bot the Bot it names, in the same project
+ * @param botJson the Bot's content, parsed once for every run the cached target serves: read, never changed
  * @param policyIpRules the {@code ipAccessRule}s of the membership's access policies
  * @param checks the configured signatures with their secrets' values, grouped by scheme
  * @param missingSecrets names in {@code webhook.verify[].secret} that the project does not define
  */
-record Target(StoredResource membership, StoredResource bot, WebhookSettings settings, IpRules policyIpRules,
+record Target(StoredResource membership, StoredResource bot, JsonNode botJson, WebhookSettings settings, IpRules policyIpRules,
         List<SignatureCheck> checks, List<String> missingSecrets) {
 
     String projectId() {

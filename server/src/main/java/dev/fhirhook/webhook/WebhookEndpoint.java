@@ -163,7 +163,7 @@ public final class WebhookEndpoint implements AutoCloseable {
     private ApiResponse run(ApiRequest request, Target target, Seen seen) {
         ApiResponse response;
         try {
-            response = executor.execute(new BotExecutor.Execution(target.bot(), target.membership(), Optional.empty(),
+            response = executor.execute(new BotExecutor.Execution(target.bot(), target.botJson(), target.membership(), Optional.empty(),
                     request, BotExecutor.Origin.WEBHOOK));
         } catch (ApiException e) {
             if (e.status() == 415) {

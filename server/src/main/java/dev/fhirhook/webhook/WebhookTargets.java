@@ -115,7 +115,7 @@ final class WebhookTargets {
         }
         var grouped = checks.entrySet().stream()
                 .map(e -> new Target.SignatureCheck(e.getKey(), List.copyOf(e.getValue()))).toList();
-        return new Resolution.Found(new Target(pm, bot, settings, effective.ipRules(), grouped, List.copyOf(missing)));
+        return new Resolution.Found(new Target(pm, bot, botJson, settings, effective.ipRules(), grouped, List.copyOf(missing)));
     }
 
     /** A current row, deleted or not. */
