@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.fhirhook.fhir.definitions.SearchParam;
 import dev.fhirhook.fhir.definitions.SearchParameters;
+import dev.fhirhook.fhir.fhirpath.FhirPath;
 import dev.fhirhook.fhir.fhirpath.FhirPathException;
 import dev.fhirhook.fhir.search.References;
 import java.io.BufferedReader;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,27 +56,39 @@ final class Compartments {
         return table;
     }
 
+    /**
+     * A resource's compartments, with what the patient parameters' expressions gave on it, so that its index
+     * extraction does not evaluate them again.
+     *
+     * @param evaluated by parameter, the items of each expression that evaluated without error
+     */
+    record Computed(ArrayNode compartments, Map<SearchParam, List<FhirPath.Item>> evaluated) {}
+
     /** The compartments of a resource about to be written, in Medplum's order: the project first. */
-    ArrayNode of(String type, String id, String projectId, JsonNode resource) {
+    Computed of(String type, String id, String projectId, JsonNode resource) {
         Set<String> references = new LinkedHashSet<>();
         references.add("Project/" + projectId);
         if (type.equals("Patient")) references.add("Patient/" + id);
+        var evaluated = new IdentityHashMap<SearchParam, List<FhirPath.Item>>(); // the definitions' own instances
         for (SearchParam param : patientParams.getOrDefault(type, List.of())) {
             if (param.expression().isEmpty()) continue;
+            List<FhirPath.Item> items;
             try {
-                for (var item : param.expression().get().evaluate(resource)) {
-                    JsonNode reference = item.node().get("reference");
-                    if (reference == null || !reference.isTextual()) continue;
-                    References.parse(reference.asText())
-                            .filter(target -> target.type().equals("Patient"))
-                            .ifPresent(target -> references.add("Patient/" + target.id()));
-                }
+                items = param.expression().get().evaluate(resource);
             } catch (FhirPathException e) {
-                // the resource breaks a rule of the expression: it places the resource in no compartment, as in search
+                continue; // the resource breaks a rule of the expression: it places the resource in no compartment, as in search
+            }
+            evaluated.put(param, items);
+            for (var item : items) {
+                JsonNode reference = item.node().get("reference");
+                if (reference == null || !reference.isTextual()) continue;
+                References.parse(reference.asText())
+                        .filter(target -> target.type().equals("Patient"))
+                        .ifPresent(target -> references.add("Patient/" + target.id()));
             }
         }
         var out = FhirJson.mapper().createArrayNode();
         for (String reference : references) out.addObject().put("reference", reference);
-        return out;
+        return new Computed(out, evaluated);
     }
 }

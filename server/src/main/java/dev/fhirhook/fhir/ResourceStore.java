@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.api.ApiException;
 import dev.fhirhook.db.DataAccessException;
 import dev.fhirhook.db.Jdbc;
+import dev.fhirhook.fhir.definitions.SearchParam;
+import dev.fhirhook.fhir.fhirpath.FhirPath;
 import dev.fhirhook.fhir.search.IndexBatch;
 import dev.fhirhook.fhir.search.PolicyCriteria;
 import dev.fhirhook.fhir.search.SearchIndexer;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -348,7 +351,7 @@ public final class ResourceStore {
                     if (!old.deleted() && sameContent(old.json(), resource)) return new Written(old, false);
                     var version = newVersion(scope, type, id, resource, old.projectId(), method);
                     var stored = version.stored();
-                    replaceCurrent(tx, stored, version.json());
+                    replaceCurrent(tx, version);
                     if (creates) {
                         stored = checkCreated(tx, scope, access, version);
                     } else if (access.restricted() && branchOf(tx, scope, access, type, id) < 0) {
@@ -448,7 +451,7 @@ public final class ResourceStore {
             for (String[] row : rows) {
                 var resource = FhirJson.parseStored(row[3]);
                 if (!(resource.get("meta") instanceof ObjectNode meta)) continue;
-                var computed = compartments.of(row[0], row[1], row[2], resource);
+                var computed = compartments.of(row[0], row[1], row[2], resource).compartments();
                 if (computed.equals(meta.get("compartment"))) continue;
                 meta.set("compartment", computed);
                 changed += jdbc.update("update resource set content = ? where resource_type = ? and id = ? and content = ?",
@@ -750,8 +753,11 @@ public final class ResourceStore {
         return scope.projectId();
     }
 
-    /** A version about to be written, with its JSON tree for indexing. */
-    private record NewVersion(StoredResource stored, ObjectNode json) {}
+    /**
+     * A version about to be written, with its JSON tree for indexing and what the compartment parameters' expressions
+     * gave on that tree (valid while the tree is unchanged: it is indexed right after).
+     */
+    private record NewVersion(StoredResource stored, ObjectNode json, Map<SearchParam, List<FhirPath.Item>> evaluated) {}
 
     /** The parts of {@code meta} the server sets on every version; a client's values for them are dropped. */
     private static final List<String> SERVER_META = List.of("versionId", "lastUpdated", "project", "author", "compartment");
@@ -778,8 +784,10 @@ public final class ResourceStore {
                 default -> out.set(e.getKey(), e.getValue());
             }
         });
-        meta.set("compartment", compartments.of(type, id, projectId, out));
-        return new NewVersion(new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out)), out);
+        var computed = compartments.of(type, id, projectId, out);
+        meta.set("compartment", computed.compartments());
+        return new NewVersion(new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out)), out,
+                computed.evaluated());
     }
 
     /** Equal apart from the server-managed parts of meta, so an unchanged PUT writes no new version. */
@@ -845,7 +853,7 @@ public final class ResourceStore {
                 updated = new String[n], contents = new String[n];
         for (int i = 0; i < n; i++) {
             var r = versions.get(i).stored();
-            index.add(r.projectId(), r.type(), r.id(), versions.get(i).json());
+            index.add(r.projectId(), r.type(), r.id(), versions.get(i).json(), versions.get(i).evaluated());
             types[i] = r.type();
             ids[i] = r.id();
             projects[i] = r.projectId();
@@ -860,8 +868,9 @@ public final class ResourceStore {
     }
 
     /** Makes {@code version} the current version of its existing row, with its index rows and history entry. */
-    private void replaceCurrent(Jdbc tx, StoredResource version, JsonNode json) {
-        var index = indexer.batch().add(version.projectId(), version.type(), version.id(), json);
+    private void replaceCurrent(Jdbc tx, NewVersion written) {
+        var version = written.stored();
+        var index = indexer.batch().add(version.projectId(), version.type(), version.id(), written.json(), written.evaluated());
         var params = new ArrayList<Object>(List.of(SearchIndexer.removeParameters(version.type(), version.id())));
         params.addAll(List.of(version.versionId(), version.lastUpdated(), version.content(), version.type(), version.id(),
                 version.method()));

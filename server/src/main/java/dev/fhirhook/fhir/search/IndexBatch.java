@@ -1,5 +1,7 @@
 package dev.fhirhook.fhir.search;
 
+import dev.fhirhook.fhir.definitions.SearchParam;
+import dev.fhirhook.fhir.fhirpath.FhirPath;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -8,6 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The index rows of one or more resources, held as one column array per index column, so that every index table
@@ -92,7 +95,16 @@ public final class IndexBatch {
      * @throws dev.fhirhook.api.ApiException when a value cannot be indexed (before anything is written)
      */
     public IndexBatch add(String projectId, String type, String id, com.fasterxml.jackson.databind.JsonNode resource) {
-        for (IndexRow row : extractor.extract(type, resource)) add(projectId, type, id, row, null);
+        return add(projectId, type, id, resource, Map.of());
+    }
+
+    /**
+     * As {@link #add(String, String, String, com.fasterxml.jackson.databind.JsonNode)}, with the results of parameter
+     * expressions the writer already evaluated on this same {@code resource}, which are not evaluated again.
+     */
+    public IndexBatch add(String projectId, String type, String id, com.fasterxml.jackson.databind.JsonNode resource,
+            Map<SearchParam, List<FhirPath.Item>> evaluated) {
+        for (IndexRow row : extractor.extract(type, resource, evaluated)) add(projectId, type, id, row, null);
         return this;
     }
 

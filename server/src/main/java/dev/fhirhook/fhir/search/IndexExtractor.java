@@ -8,6 +8,7 @@ import dev.fhirhook.fhir.fhirpath.FhirPathException;
 import java.math.BigDecimal;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,14 +27,21 @@ final class IndexExtractor {
     }
 
     Set<IndexRow> extract(String type, JsonNode resource) {
+        return extract(type, resource, Map.of());
+    }
+
+    /** @param evaluated what some parameters' expressions gave for this same {@code resource}, not evaluated again */
+    Set<IndexRow> extract(String type, JsonNode resource, Map<SearchParam, List<FhirPath.Item>> evaluated) {
         var rows = new LinkedHashSet<IndexRow>();
         for (SearchParam param : parameters.of(type)) {
             if (param.expression().isEmpty()) continue;
-            List<FhirPath.Item> items;
-            try {
-                items = param.expression().get().evaluate(resource);
-            } catch (FhirPathException e) {
-                continue; // this resource breaks a rule of the expression (e.g. where() over several items): not indexed by it
+            List<FhirPath.Item> items = evaluated.isEmpty() ? null : evaluated.get(param);
+            if (items == null) {
+                try {
+                    items = param.expression().get().evaluate(resource);
+                } catch (FhirPathException e) {
+                    continue; // this resource breaks a rule of the expression (e.g. where() over several items): not indexed by it
+                }
             }
             if (param.type() == dev.fhirhook.fhir.definitions.SearchParamType.COMPOSITE) {
                 composite(rows, param, items, resource);
