@@ -31,8 +31,12 @@ public final class MembershipPolicies {
     public static final String CANNOT_AUTHENTICATE = "Cannot authenticate: Invalid access policy configuration. "
             + "Please contact your administrator to update your project membership.";
 
-    /** What a membership may do and from where. */
-    public record Effective(EffectivePolicy policy, IpRules ipRules) {}
+    /**
+     * What a membership may do and from where.
+     *
+     * @param profile the membership's {@code profile} reference, its author in writes
+     */
+    public record Effective(EffectivePolicy policy, IpRules ipRules, String profile) {}
 
     /** A version of a membership, seen as a super admin's or not; a new version is a new key. */
     private record Key(String membershipId, UUID versionId, boolean superAdmin) {}
@@ -64,10 +68,9 @@ public final class MembershipPolicies {
      * 400 with Medplum's {@code Cannot authenticate} text when one of its policies cannot be loaded.
      */
     public Scope scopeFor(StoredResource membership) {
-        String profile = membership.json().path("profile").path("reference").asText("ProjectMembership/" + membership.id());
-        var policy = effective(membership, false).policy();
-        if (!policy.loadable()) throw cannotAuthenticate();
-        return new Scope(membership.projectId(), profile, false, policy, membership.id());
+        var effective = effective(membership, false); // cached per version: the membership is not parsed per run
+        if (!effective.policy().loadable()) throw cannotAuthenticate();
+        return new Scope(membership.projectId(), effective.profile(), false, effective.policy(), membership.id());
     }
 
     public static ApiException cannotAuthenticate() {
@@ -103,11 +106,11 @@ public final class MembershipPolicies {
             }
         }
         var ipRules = IpRules.ofStored(List.copyOf(stored));
-        if (unloadable != null) return new Effective(EffectivePolicy.unloadable(unloadable), ipRules);
-        if (superAdmin) return new Effective(EffectivePolicy.UNRESTRICTED, ipRules);
         String profile = pm.path("profile").path("reference").asText("ProjectMembership/" + membership.id());
+        if (unloadable != null) return new Effective(EffectivePolicy.unloadable(unloadable), ipRules, profile);
+        if (superAdmin) return new Effective(EffectivePolicy.UNRESTRICTED, ipRules, profile);
         var member = new EffectivePolicy.Member(profile, pm.path("admin").asBoolean(false));
-        return new Effective(EffectivePolicy.of(member, sources), ipRules);
+        return new Effective(EffectivePolicy.of(member, sources), ipRules, profile);
     }
 
     private static List<EffectivePolicy.Parameter> parameters(JsonNode list) {
