@@ -66,13 +66,52 @@ public final class FhirJson {
 
     /** Parses request bytes; any defect is a 400 {@code Content could not be parsed} naming the problem. */
     public static JsonNode parse(byte[] bytes) {
-        if (bytes.length == 0) throw ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
-        try {
+        return readRequest(bytes, () -> {
             JsonNode node = MAPPER.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
-                throw ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
-            }
+            if (node == null || node.isMissingNode()) throw emptyBody();
             return node;
+        });
+    }
+
+    /**
+     * Checks request bytes as {@link #parse} would parse them, without building the tree: the same rules (duplicate
+     * keys, depth, number sizes, trailing content, invalid UTF-8) and the same 400 for a defect. For callers that
+     * hand the bytes on and need only to know they parse, such as a bot's JSON body, which the sandbox parses itself.
+     *
+     * @return the first token: {@code START_OBJECT}, {@code START_ARRAY} or a scalar's
+     */
+    public static JsonToken check(byte[] bytes) {
+        // the parser refuses a string over its limit only when the string is read, which this check does not do
+        if (bytes.length > MAX_STRING_CHARS) return parse(bytes).asToken();
+        return readRequest(bytes, () -> {
+            try (JsonParser parser = MAPPER.createParser(bytes)) {
+                JsonToken first = parser.nextToken();
+                if (first == null) throw emptyBody();
+                int depth = 0;
+                JsonToken token = first;
+                do {
+                    switch (token) {
+                        case START_OBJECT, START_ARRAY -> depth++;
+                        case END_OBJECT, END_ARRAY -> depth--;
+                        case VALUE_NUMBER_FLOAT -> parser.getDecimalValue(); // as parse reads it: 1e99999999999 fails here
+                        default -> { }
+                    }
+                } while (depth > 0 && (token = parser.nextToken()) != null);
+                if (parser.nextToken() != null) {
+                    throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: content after the JSON value");
+                }
+                return first;
+            }
+        });
+    }
+
+    private interface RequestReader<T> { T read() throws IOException; }
+
+    /** Runs {@code reader} over request bytes, turning each way they can fail into its 400. */
+    private static <T> T readRequest(byte[] bytes, RequestReader<T> reader) {
+        if (bytes.length == 0) throw emptyBody();
+        try {
+            return reader.read();
         } catch (CharConversionException e) {
             throw ApiException.badRequest("http.invalid-utf8", "Content could not be parsed: invalid UTF-8");
         } catch (JsonProcessingException e) {
@@ -84,43 +123,8 @@ public final class FhirJson {
         }
     }
 
-    /**
-     * Checks request bytes as {@link #parse} would parse them, without building the tree: the same rules (duplicate
-     * keys, depth, number sizes, trailing content, invalid UTF-8) and the same 400 for a defect. For callers that
-     * hand the bytes on and need only to know they parse, such as a bot's JSON body, which the sandbox parses itself.
-     *
-     * @return the first token: {@code START_OBJECT}, {@code START_ARRAY} or a scalar's
-     */
-    public static JsonToken check(byte[] bytes) {
-        if (bytes.length == 0) throw ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
-        // the parser refuses a string over its limit only when the string is read, which this check does not do
-        if (bytes.length > MAX_STRING_CHARS) return parse(bytes).asToken();
-        try (JsonParser parser = MAPPER.createParser(bytes)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) throw ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
-            int depth = 0;
-            JsonToken token = first;
-            do {
-                switch (token) {
-                    case START_OBJECT, START_ARRAY -> depth++;
-                    case END_OBJECT, END_ARRAY -> depth--;
-                    case VALUE_NUMBER_FLOAT -> parser.getDecimalValue(); // as parse reads it: 1e99999999999 fails here
-                    default -> { }
-                }
-            } while (depth > 0 && (token = parser.nextToken()) != null);
-            if (parser.nextToken() != null) {
-                throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: content after the JSON value");
-            }
-            return first;
-        } catch (CharConversionException e) {
-            throw ApiException.badRequest("http.invalid-utf8", "Content could not be parsed: invalid UTF-8");
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: " + describe(e));
-        } catch (IOException e) {
-            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed");
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("http.invalid-json", "Content could not be parsed: a number is out of range");
-        }
+    private static ApiException emptyBody() {
+        return ApiException.badRequest("http.empty-body", "Content could not be parsed: the body is empty");
     }
 
     /** Parses JSON this server wrote itself (from the database); failure is a bug, not bad input. */
