@@ -68,8 +68,9 @@ final class BotAudit {
         var m = FhirJson.mapper();
         ObjectNode event = m.createObjectNode().put("resourceType", "AuditEvent");
         // copies: the Bot's content may be shared by other runs, and the event is changed when it is stored
-        if (bot.path("meta").has("accounts")) event.putObject("meta").set("accounts", bot.path("meta").get("accounts").deepCopy());
-        else if (bot.path("meta").has("account")) event.putObject("meta").set("account", bot.path("meta").get("account").deepCopy());
+        JsonNode botMeta = bot.path("meta");
+        if (botMeta.has("accounts")) event.putObject("meta").set("accounts", botMeta.get("accounts").deepCopy());
+        else if (botMeta.has("account")) event.putObject("meta").set("account", botMeta.get("account").deepCopy());
         event.putObject("type").put("system", TYPE_SYSTEM).put("code", "execute");
         event.putObject("period").put("start", run.start().toString()).put("end", run.end().toString());
         event.put("recorded", run.end().toString());

@@ -76,7 +76,8 @@ final class Compartments {
             try {
                 items = param.expression().get().evaluate(resource);
             } catch (FhirPathException e) {
-                continue; // the resource breaks a rule of the expression: it places the resource in no compartment, as in search
+                // the resource breaks a rule of the expression: it places the resource in no compartment, as in search
+                continue;
             }
             evaluated.put(param, items);
             for (var item : items) {

@@ -786,8 +786,8 @@ public final class ResourceStore {
         });
         var computed = compartments.of(type, id, projectId, out);
         meta.set("compartment", computed.compartments());
-        return new NewVersion(new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out)), out,
-                computed.evaluated());
+        var stored = new StoredResource(type, id, projectId, versionId, now, false, method, FhirJson.text(out));
+        return new NewVersion(stored, out, computed.evaluated());
     }
 
     /** Equal apart from the server-managed parts of meta, so an unchanged PUT writes no new version. */
@@ -870,7 +870,8 @@ public final class ResourceStore {
     /** Makes {@code version} the current version of its existing row, with its index rows and history entry. */
     private void replaceCurrent(Jdbc tx, NewVersion written) {
         var version = written.stored();
-        var index = indexer.batch().add(version.projectId(), version.type(), version.id(), written.json(), written.evaluated());
+        var index = indexer.batch()
+                .add(version.projectId(), version.type(), version.id(), written.json(), written.evaluated());
         var params = new ArrayList<Object>(List.of(SearchIndexer.removeParameters(version.type(), version.id())));
         params.addAll(List.of(version.versionId(), version.lastUpdated(), version.content(), version.type(), version.id(),
                 version.method()));

@@ -16,8 +16,8 @@ import java.util.List;
  * @param checks the configured signatures with their secrets' values, grouped by scheme
  * @param missingSecrets names in {@code webhook.verify[].secret} that the project does not define
  */
-record Target(StoredResource membership, StoredResource bot, JsonNode botJson, WebhookSettings settings, IpRules policyIpRules,
-        List<SignatureCheck> checks, List<String> missingSecrets) {
+record Target(StoredResource membership, StoredResource bot, JsonNode botJson, WebhookSettings settings,
+        IpRules policyIpRules, List<SignatureCheck> checks, List<String> missingSecrets) {
 
     String projectId() {
         return membership.projectId();

@@ -163,8 +163,8 @@ public final class WebhookEndpoint implements AutoCloseable {
     private ApiResponse run(ApiRequest request, Target target, Seen seen) {
         ApiResponse response;
         try {
-            response = executor.execute(new BotExecutor.Execution(target.bot(), target.botJson(), target.membership(), Optional.empty(),
-                    request, BotExecutor.Origin.WEBHOOK));
+            response = executor.execute(new BotExecutor.Execution(target.bot(), target.botJson(), target.membership(),
+                    Optional.empty(), request, BotExecutor.Origin.WEBHOOK));
         } catch (ApiException e) {
             if (e.status() == 415) {
                 throw refuse(Refusal.of(Reason.UNSUPPORTED_MEDIA_TYPE, e, "the body's media type or charset cannot be read",

@@ -40,7 +40,8 @@ final class IndexExtractor {
                 try {
                     items = param.expression().get().evaluate(resource);
                 } catch (FhirPathException e) {
-                    continue; // this resource breaks a rule of the expression (e.g. where() over several items): not indexed by it
+                    // this resource breaks a rule of the expression (e.g. where() over several items): not indexed by it
+                    continue;
                 }
             }
             if (param.type() == dev.fhirhook.fhir.definitions.SearchParamType.COMPOSITE) {
