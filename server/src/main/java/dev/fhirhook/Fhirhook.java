@@ -135,7 +135,7 @@ public final class Fhirhook implements AutoCloseable {
                 case LOCAL -> new RequestLimiter(config.rateLimits(), clock);
                 case POSTGRES -> RequestLimiter.shared(config.rateLimits(), clock, database.dataSource());
             };
-            var http = new HttpServer(settings, routes, authenticator, limiter, audit);
+            var http = new HttpServer(settings, routes, authenticator, limiter, audit, BotRuntime.callerThreads());
             http.start();
             return new Fhirhook(database, http, adminClient, new Running(botRuntime, jobs, webhooks, auditLog));
         } catch (Exception e) {

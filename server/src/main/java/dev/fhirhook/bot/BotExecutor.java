@@ -81,6 +81,11 @@ public final class BotExecutor {
         this.clock = clock;
     }
 
+    /** Where this node's bot runs ran: on their callers' threads or handed to run threads. */
+    public BotRuntime.Placements placements() {
+        return runtime.placements();
+    }
+
     /** Runs the bot and answers by the reply rules; a refused or failed run is thrown as an {@link ApiException}. */
     public ApiResponse execute(Execution execution) {
         return reply(execution, run(execution, 0));

@@ -17,7 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -37,7 +39,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The Jetty adapter: the only class that sees Jetty's request and response. It turns each request into an
  * {@link ApiRequest} (ids, client address, query, the body bounded by the size limit), authenticates when
- * the route needs it, runs the route on a virtual thread and writes the response with the standard headers.
+ * the route needs it, runs the route and writes the response with the standard headers.
+ *
+ * <p>A request runs on a pooled platform thread (made by the thread factory given, with the stack a bot run needs)
+ * when it has no body or its whole body came with it, so that a webhook's bot runs right there (see
+ * {@code BotRuntime.callerThreads}). A request whose body is still on its way, and an early answer that must drain
+ * an unread body, run on a virtual thread instead: a slow client holds no pooled thread ({@link ArrivedBody}).
  */
 public final class HttpServer implements AutoCloseable {
     /**
@@ -57,16 +64,23 @@ public final class HttpServer implements AutoCloseable {
      */
     static final long DRAIN_BYTES = 4L * 1024 * 1024;
     static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    /**
+     * Pooled request threads at most. A request holds one while it runs, never while it waits for its client, so
+     * this bounds work in progress (bot runs have caps of their own), not connections.
+     */
+    static final int MAX_REQUEST_THREADS = 200;
 
     private final Server server;
     private final ServerConnector connector;
     private final String baseUrl;
 
+    /**
+     * @param requestThreads makes the pooled platform threads that serve requests whose bodies have arrived
+     */
     public HttpServer(Settings settings, List<Route> routes, Authenticator authenticator, RequestLimiter limiter,
-            SecurityAudit audit) {
-        var threads = new QueuedThreadPool(200, 8);
+            SecurityAudit audit, ThreadFactory requestThreads) {
+        var threads = new QueuedThreadPool(MAX_REQUEST_THREADS, 8, 60_000, -1, null, null, requestThreads);
         threads.setName("http");
-        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads);
         var http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -133,6 +147,9 @@ public final class HttpServer implements AutoCloseable {
         private final ErrorRenderer errors;
         private final RequestIdentity identity;
         private final SecurityAudit audit;
+        /** Where a request goes on that may wait for its client: its body, or the drain after an early answer. */
+        private final Executor waiting =
+                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-body-", 0).factory());
 
         Dispatch(Settings settings, String baseUrl, Router router, long drainBytes, Authenticator authenticator,
                 RequestLimiter limiter, SecurityAudit audit) {
@@ -164,9 +181,32 @@ public final class HttpServer implements AutoCloseable {
                 answer(request, response, callback, result, ids);
                 return true;
             }
+            var head = new Head(headers, ids, method, path, clientIp, limit);
+            if (!hasContent(request)) {
+                serve(request, response, callback, head);
+                return true;
+            }
+            var arrived = ArrivedBody.take(request);
+            if (arrived.whole()) {
+                serve(arrived, response, callback, head);
+            } else {
+                waiting.execute(() -> serve(arrived, response, callback, head));
+            }
+            return true;
+        }
+
+        /** What {@link #handle} learnt of a request before it chose the thread to serve it on. */
+        private record Head(Map<String, List<String>> headers, RequestIds ids, String method, String path,
+                String clientIp, RequestLimiter.Decision limit) {}
+
+        private void serve(Request request, Response response, Callback callback, Head head) {
+            var headers = head.headers();
+            var ids = head.ids();
+            String method = head.method();
+            String path = head.path();
             ApiResponse result;
             try {
-                result = dispatch(request, headers, ids, method, path, clientIp);
+                result = dispatch(request, headers, ids, method, path, head.clientIp());
             } catch (Router.MethodNotAllowed e) {
                 result = errors.render(ApiException.methodNotAllowed("Method not allowed"), ids, method, path, null, null)
                         .withHeader("Allow", String.join(", ", e.allowed()));
@@ -175,11 +215,10 @@ public final class HttpServer implements AutoCloseable {
                 result = errors.render(failure, ids, method, path, auth == null ? null : auth.getFirst(),
                         request.getHttpURI().getQuery());
             }
-            if (limit instanceof RequestLimiter.Decision.Passed passed) {
+            if (head.limit() instanceof RequestLimiter.Decision.Passed passed) {
                 result.withHeader("RateLimit", "\"requests\";r=" + passed.remaining() + ";t=" + passed.resetSeconds());
             }
             answer(request, response, callback, result, ids);
-            return true;
         }
 
         /** Writes the answer; one given before the body was read (401, 413, 429, ...) also ends the connection. */
@@ -188,7 +227,12 @@ public final class HttpServer implements AutoCloseable {
                 // the connection cannot be reused, so say so
                 result.withHeader("Connection", "close");
                 if (request.getAttribute(BODY_OPENED) == null) {
-                    answerThenDrain(request, response, callback, result, ids);
+                    boolean cannotWait = request instanceof ArrivedBody arrived && arrived.whole();
+                    if (cannotWait || Thread.currentThread().isVirtual()) {
+                        answerThenDrain(request, response, callback, result, ids);
+                    } else {
+                        waiting.execute(() -> answerThenDrain(request, response, callback, result, ids));
+                    }
                     return;
                 }
             }

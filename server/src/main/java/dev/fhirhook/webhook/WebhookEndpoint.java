@@ -77,7 +77,7 @@ public final class WebhookEndpoint implements AutoCloseable {
 
     /** This node's counters, for {@code GET /admin/webhook-metrics}. */
     public ObjectNode metrics() {
-        return metrics.json(audit.queued(), runAudits.commits());
+        return metrics.json(audit.queued(), runAudits.commits(), executor.placements());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.fhirhook.webhook;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fhirhook.audit.AuditLog;
+import dev.fhirhook.bot.runtime.BotRuntime;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,11 +41,13 @@ public final class WebhookMetrics {
 
     /**
      * {@code {"accepted": n, "handshakes": n, "refused": {"<reason>": n, ...}, "audit": {"written": n, "dropped":
-     * n, "failed": n, "queued": n}, "runAudit": {"alone": n, "batches": n, "batchedEvents": n}}}; every reason is
-     * listed, zero or not. {@code runAudit} counts every bot run's AuditEvent on this node, webhook or
-     * {@code $execute}: those committed alone by their run, the writer's shared commits, and the events in them.
+     * n, "failed": n, "queued": n}, "runAudit": {"alone": n, "batches": n, "batchedEvents": n}, "botRuns":
+     * {"inPlace": n, "handedOff": n}}; every reason is listed, zero or not. {@code runAudit} counts every bot run's
+     * AuditEvent on this node, webhook or {@code $execute}: those committed alone by their run, the writer's shared
+     * commits, and the events in them. {@code botRuns} counts the same runs by where they ran: on the request's own
+     * thread, or handed to a run thread (a body that came slowly, a nested run).
      */
-    public ObjectNode json(int queued, AuditLog.Commits runAudits) {
+    public ObjectNode json(int queued, AuditLog.Commits runAudits, BotRuntime.Placements placements) {
         var out = JsonNodeFactory.instance.objectNode();
         out.put("accepted", accepted.sum());
         out.put("handshakes", byReason.get(Reason.HANDSHAKE).sum());
@@ -61,6 +64,9 @@ public final class WebhookMetrics {
         runs.put("alone", runAudits.alone());
         runs.put("batches", runAudits.batches());
         runs.put("batchedEvents", runAudits.batchedEvents());
+        var placed = out.putObject("botRuns");
+        placed.put("inPlace", placements.inPlace());
+        placed.put("handedOff", placements.handedOff());
         return out;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fhirhook.api.RequestIds;
 import dev.fhirhook.audit.AuditLog;
+import dev.fhirhook.bot.runtime.BotRuntime;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.definitions.SearchParameters;
 import dev.fhirhook.fhir.ResourceTypes;
@@ -171,7 +172,8 @@ class WebhookAuditTest {
         assertThat(events).isGreaterThan(eventsBefore);
         assertThat(after.path("batches").asLong()).isLessThanOrEqualTo(after.path("batchedEvents").asLong());
 
-        var json = new WebhookMetrics().json(0, new AuditLog.Commits(5, 2, 7)).path("runAudit");
+        var json = new WebhookMetrics().json(0, new AuditLog.Commits(5, 2, 7), new BotRuntime.Placements(0, 0))
+                .path("runAudit");
         assertThat(json.toString()).isEqualTo("{\"alone\":5,\"batches\":2,\"batchedEvents\":7}");
     }
 
@@ -193,7 +195,7 @@ class WebhookAuditTest {
             }
             millis = (System.nanoTime() - started) / 1_000_000;
         } // close() writes what is still queued
-        var json = metrics.json(0, new AuditLog.Commits(0, 0, 0));
+        var json = metrics.json(0, new AuditLog.Commits(0, 0, 0), new BotRuntime.Placements(0, 0));
         long written = json.path("audit").path("written").asLong();
         long dropped = json.path("audit").path("dropped").asLong();
         assertThat(json.path("refused").path("signature-mismatch").asLong()).isEqualTo(n);

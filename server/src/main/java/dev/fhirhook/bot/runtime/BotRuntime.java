@@ -8,10 +8,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -25,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@link BotContext#newContext} builds it, pooled warm).
  * Thread-safe; {@link #run} blocks the calling thread (virtual threads included) until the run ends.
  *
- * <p>Each run executes on a platform thread of a pool of {@link Settings#maxConcurrentRuns} threads, so that its
- * allocated bytes can be counted; a watchdog cancels it past {@link RunLimits#timeout} (TIMEOUT) or
- * {@link RunLimits#maxAllocatedBytes} (MEMORY). Recursion is bounded by the thread's stack
+ * <p>Each run executes on a platform thread, so that its allocated bytes can be counted: on the caller's own when
+ * the caller is a {@linkplain #callerThreads caller thread} not already running a bot, otherwise on one of a pool of
+ * {@link Settings#maxConcurrentRuns} run threads, with the caller waiting for it. A watchdog cancels it past
+ * {@link RunLimits#timeout} (TIMEOUT) or {@link RunLimits#maxAllocatedBytes} (MEMORY). Recursion is bounded by the thread's stack
  * ({@link #RUN_THREAD_STACK_BYTES}, a few thousand JS frames: STACK). A run over a concurrency cap is refused at
  * once, never queued. A context that ended a run in any way but cleanly is closed, never reused, and so is one whose
  * runs have allocated more than {@link Settings#maxContextBytes} in all.
@@ -43,7 +46,10 @@ public final class BotRuntime implements AutoCloseable {
     static final long RUN_THREAD_STACK_BYTES = 4L * 1024 * 1024;
     /** How often the watchdog looks at running bots: bounds how far past a limit a run gets. */
     static final Duration WATCHDOG_POLL = Duration.ofMillis(5);
-    /** How long a caller waits past the timeout for a run stuck in a medplum call before it answers TIMEOUT. */
+    /**
+     * How long a caller waits past the timeout for a run stuck in a medplum call before it answers TIMEOUT. A run on
+     * its caller's thread has no such bound: the caller is the thread in the call.
+     */
     static final Duration STUCK_GRACE = Duration.ofSeconds(1);
     /** How long {@link #close} waits for the engine, after the runs had their five seconds to stop. */
     static final Duration ENGINE_CLOSE_WAIT = Duration.ofSeconds(5);
@@ -132,6 +138,8 @@ public final class BotRuntime implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final Semaphore serverSlots;
     private final ConcurrentHashMap<String, Integer> botRuns = new ConcurrentHashMap<>();
+    private final LongAdder inPlace = new LongAdder();
+    private final LongAdder handedOff = new LongAdder();
 
     public BotRuntime(Settings settings) {
         if (!RunControl.allocationCountingAvailable()) {
@@ -203,6 +211,36 @@ public final class BotRuntime implements AutoCloseable {
     }
 
     /**
+     * Threads on which a run executes in place, without handing it to a run thread and waiting: the HTTP server's.
+     * A hand-off costs two wake-ups of a parked thread; at two connections, webhooks whose bots ran in place did 13%
+     * more a second (BENCHMARKS.md). Their stacks are a run thread's, so that recursion fails the same way on both
+     * ({@link RunResult.Failure#STACK}). A run that such a thread starts while it runs a bot (a nested
+     * {@code medplum.executeBot}) goes to a run thread, since one thread runs one context at a time.
+     */
+    public static ThreadFactory callerThreads() {
+        return task -> new CallerThread(task);
+    }
+
+    /**
+     * How the runs since start were placed: on their callers' threads, or handed to run threads (callers on virtual
+     * threads, nested runs, and runs started elsewhere than on {@linkplain #callerThreads caller threads}).
+     */
+    public record Placements(long inPlace, long handedOff) {}
+
+    public Placements placements() {
+        return new Placements(inPlace.sum(), handedOff.sum());
+    }
+
+    private static final class CallerThread extends Thread {
+        /** Whether this thread is inside a run now; read and written by itself only. */
+        boolean running;
+
+        CallerThread(Runnable task) {
+            super(null, task, "caller", RUN_THREAD_STACK_BYTES);
+        }
+    }
+
+    /**
      * Loads the code (or takes a warm context for it), calls its exported {@code handler(medplum, event)} with
      * {@code event} parsed from {@code eventJson}, and waits for the result within {@code limits}.
      */
@@ -219,9 +257,14 @@ public final class BotRuntime implements AutoCloseable {
             return new RunResult.Rejected(RunResult.Saturation.SERVER);
         }
         var control = new RunControl(medplum, limits, startNanos);
+        if (Thread.currentThread() instanceof CallerThread caller && !caller.running) {
+            inPlace.increment();
+            return runInPlace(caller, code, event, control, startNanos);
+        }
         Future<BotContext.Attempt> attempt;
         try {
             attempt = workers.submit(() -> execute(code, event, control));
+            handedOff.increment();
         } catch (RejectedExecutionException e) {
             serverSlots.release();
             releaseBotSlot(code.botId());
@@ -241,6 +284,22 @@ public final class BotRuntime implements AutoCloseable {
         } catch (ExecutionException e) {
             LOG.error("Bot {} version {}: the sandbox failed", code.botId(), code.version(), e.getCause());
             return new RunResult.Failed(RunResult.Failure.ERROR, "Internal error in the bot sandbox", control.log.text(), since(startNanos));
+        }
+    }
+
+    private RunResult runInPlace(CallerThread caller, BotCode code, BotEvent event, RunControl control,
+            long startNanos) {
+        caller.running = true;
+        try {
+            return result(execute(code, event, control), control, startNanos);
+        } catch (RuntimeException | Error e) {
+            LOG.error("Bot {} version {}: the sandbox failed", code.botId(), code.version(), e);
+            return new RunResult.Failed(RunResult.Failure.ERROR, "Internal error in the bot sandbox",
+                    control.log.text(), since(startNanos));
+        } finally {
+            caller.running = false;
+            // a cancellation may have interrupted the thread inside the guest; it goes on to serve other requests
+            Thread.interrupted();
         }
     }
 

@@ -9,7 +9,8 @@ import java.util.Set;
  *
  * <p>Work done inside {@link #call} does not count against the run's allocation budget, but does count against its
  * timeout: a call still running at the deadline makes the run fail TIMEOUT as soon as it returns (the caller of
- * {@link BotRuntime#run} stops waiting one second after the deadline; the call's thread stays busy until then).
+ * {@link BotRuntime#run} on another thread stops waiting one second after the deadline; the call's thread, which may be
+ * the caller's own, stays busy until then).
  *
  * <h2>The methods and their JSON</h2>
  * The JavaScript side normalises what the bot passed, so each method arrives in exactly one shape. {@code query}
