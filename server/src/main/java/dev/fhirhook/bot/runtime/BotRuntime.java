@@ -212,7 +212,7 @@ public final class BotRuntime implements AutoCloseable {
 
     /**
      * Threads on which a run executes in place, without handing it to a run thread and waiting: the HTTP server's.
-     * A hand-off costs two wake-ups of a parked thread; at two connections, webhooks whose bots ran in place did 13%
+     * A hand-off costs two wake-ups of a parked thread; at two connections, webhooks whose bots ran in place did 15%
      * more a second (BENCHMARKS.md). Their stacks are a run thread's, so that recursion fails the same way on both
      * ({@link RunResult.Failure#STACK}). A run that such a thread starts while it runs a bot (a nested
      * {@code medplum.executeBot}) goes to a run thread, since one thread runs one context at a time.
