@@ -190,9 +190,23 @@ public final class HttpServer implements AutoCloseable {
             if (arrived.whole()) {
                 serve(arrived, response, callback, head);
             } else {
-                waiting.execute(() -> serve(arrived, response, callback, head));
+                whileWaiting(callback, () -> serve(arrived, response, callback, head));
             }
             return true;
+        }
+
+        /**
+         * Goes on with a request on a virtual thread; what escapes there fails the exchange, as Jetty fails one that
+         * escapes {@link #handle}, instead of leaving the client to its idle timeout.
+         */
+        private void whileWaiting(Callback callback, Runnable work) {
+            waiting.execute(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException | Error e) {
+                    callback.failed(e);
+                }
+            });
         }
 
         /** What {@link #handle} learnt of a request before it chose the thread to serve it on. */
@@ -227,11 +241,11 @@ public final class HttpServer implements AutoCloseable {
                 // the connection cannot be reused, so say so
                 result.withHeader("Connection", "close");
                 if (request.getAttribute(BODY_OPENED) == null) {
-                    boolean cannotWait = request instanceof ArrivedBody arrived && arrived.whole();
-                    if (cannotWait || Thread.currentThread().isVirtual()) {
+                    boolean allHere = request instanceof ArrivedBody arrived && arrived.whole();
+                    if (allHere || Thread.currentThread().isVirtual()) {
                         answerThenDrain(request, response, callback, result, ids);
                     } else {
-                        waiting.execute(() -> answerThenDrain(request, response, callback, result, ids));
+                        whileWaiting(callback, () -> answerThenDrain(request, response, callback, result, ids));
                     }
                     return;
                 }
