@@ -291,7 +291,8 @@ public final class ResourceStore {
     public Written updateLocked(Scope scope, ObjectNode resource, Optional<String> ifMatch, String method,
             StoredResource current) {
         if (pending == null) throw new IllegalStateException("a locked current version belongs to a transaction");
-        if (!current.type().equals(resource.path("resourceType").asText()) || !current.id().equals(resource.path("id").asText())) {
+        if (!current.type().equals(resource.path("resourceType").asText())
+                || !current.id().equals(resource.path("id").asText())) {
             throw new IllegalStateException("the locked version is " + current.type() + "/" + current.id());
         }
         return update(scope, resource, ifMatch, method, current);

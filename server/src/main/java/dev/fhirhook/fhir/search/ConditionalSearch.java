@@ -61,8 +61,8 @@ public final class ConditionalSearch {
      */
     public List<StoredResource> lockAndFind(Jdbc tx, String type, Map<String, List<String>> criteria, Scope scope,
             String baseUrl) {
-        return engine.lockAndMatchRows(tx, key(scope, type, criteria), type, parsed(type, criteria), scope, baseUrl, 2,
-                ResourceStore.CURRENT_ROW, ResourceStore::currentRow);
+        return engine.lockAndMatchCurrent(tx, key(scope, type, criteria), type, parsed(type, criteria), scope, baseUrl,
+                2);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.fhirhook.db.Jdbc;
 import dev.fhirhook.fhir.FhirJson;
 import dev.fhirhook.fhir.ResourceStore;
 import dev.fhirhook.fhir.Scope;
+import dev.fhirhook.fhir.StoredResource;
 import dev.fhirhook.policy.Interaction;
 import java.time.Clock;
 import java.time.Instant;
@@ -146,14 +147,13 @@ public final class SearchEngine {
     }
 
     /**
-     * As {@link #lockAndMatchIds}, the matches' {@code columns} of their current rows (alias {@code r}), read by
-     * {@code rows} and locked {@code FOR UPDATE}, in the same round trip: for a conditional writer that goes on to
-     * write the one match, which it then need not read again.
+     * As {@link #lockAndMatchIds}, the matches' current versions, locked {@code FOR UPDATE} and read in the same round
+     * trip: for a conditional writer that goes on to write the one match, which it then need not read again.
      */
-    public <T> List<T> lockAndMatchRows(Jdbc tx, String lockKey, String type, List<SearchQuery.Criterion> criteria,
-            Scope scope, String baseUrl, int limit, String columns, Jdbc.RowMapper<T> rows) {
-        return match(tx, lockKey, type, criteria, scope, (policy, now) -> SearchSql.rowsForUpdate(columns, type, criteria,
-                scope, policy, baseUrl, now, limit), rows);
+    public List<StoredResource> lockAndMatchCurrent(Jdbc tx, String lockKey, String type,
+            List<SearchQuery.Criterion> criteria, Scope scope, String baseUrl, int limit) {
+        return match(tx, lockKey, type, criteria, scope, (policy, now) -> SearchSql.rowsForUpdate(
+                ResourceStore.CURRENT_ROW, type, criteria, scope, policy, baseUrl, now, limit), ResourceStore::currentRow);
     }
 
     /** As {@link #lockAndMatchIds}, without the lock: what the criteria match now, for checks that write nothing. */
